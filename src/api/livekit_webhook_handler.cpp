@@ -1,0 +1,80 @@
+#include "api/livekit_webhook_handler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "http/router.hpp"
+#include "service/livekit_rooms.hpp"
+#include "service/meeting_service.hpp"
+#include "service/room_service.hpp"
+#include "webhooks/livekit_event.hpp"
+
+namespace convene::api {
+
+using http::Request;
+using http::Response;
+
+LiveKitWebhookHandler::LiveKitWebhookHandler(service::MeetingService& meetings, service::RoomService& rooms,
+                                             service::LiveKitRooms& livekit_rooms, std::string api_key,
+                                             std::string_view api_secret, const Clock& clock)
+    : meetings_(meetings), rooms_(rooms), livekit_rooms_(livekit_rooms), api_key_(std::move(api_key)),
+      key_(api_secret), clock_(clock) {}
+
+void LiveKitWebhookHandler::Register(http::Router& router) {
+  router.Add(http::Method::kPost, "/livekit/webhook", [this](Request& req) { return Receive(req); });
+}
+
+boost::asio::awaitable<Response> LiveKitWebhookHandler::Receive(Request& req) {
+  auto event = webhooks::VerifyLiveKitWebhook(key_, api_key_, req.Header("authorization"), req.body,
+                                              clock_.NowSeconds());
+  if (!event) {
+    // Deviations §6.1: an unverifiable webhook is refused, so a sender notices (reference: 200).
+    spdlog::warn("LiveKit webhook rejected: {}", webhooks::WebhookRejectionText(event.error()));
+    co_return Response::FromError(Error::Make(ErrorCode::kUnauthenticated, "Webhook Error",
+                                              webhooks::WebhookRejectionText(event.error())));
+  }
+  if (!event->id.empty() && !dedupe_.FirstTime(event->id, clock_.NowMs())) co_return Response::Text(200, "", "");
+
+  // Ownership (reference §14.2): a Meet room of this name must exist, and when LiveKit's room
+  // metadata says who created it, it must be this deployment.
+  std::string room_name;
+  if (event->room) {
+    room_name = event->room->name;
+    if (!event->room->metadata.empty() && !livekit_rooms_.CreatedByUs(event->room->metadata)) {
+      co_return Response::Text(200, "", "");
+    }
+  } else {
+    room_name = !event->egress_room_name.empty() ? event->egress_room_name : event->ingress_room_name;
+  }
+  if (room_name.empty()) co_return Response::Text(200, "", "");
+  auto room = co_await rooms_.Get(room_name);
+  if (!room) {
+    if (room.error().code != ErrorCode::kNotFound) {
+      // The store failed: let LiveKit redeliver instead of losing the event.
+      if (!event->id.empty()) dedupe_.Forget(event->id);
+      co_return Response::FromError(room.error());
+    }
+    co_return Response::Text(200, "", "");
+  }
+
+  Result<void> handled;
+  const std::string& type = event->event;
+  if (type == "participant_joined" && event->participant) {
+    handled = co_await meetings_.ParticipantJoined(room_name, *event->participant);
+  } else if (type == "participant_left" && event->participant) {
+    handled = co_await meetings_.ParticipantLeft(room_name, *event->participant);
+  } else if (type == "room_finished") {
+    const std::int64_t at = event->created_at > 0 ? event->created_at * 1000 : clock_.NowMs();
+    handled = co_await meetings_.RoomFinished(room_name, at);
+  } else if (type == "room_started") {
+    // Deviations §6.2: a room starting is not a meeting starting; remember it exists.
+    livekit_rooms_.Remember(room_name);
+  }
+  if (!handled) {
+    if (!event->id.empty()) dedupe_.Forget(event->id);
+    spdlog::warn("LiveKit webhook {} for room '{}' failed: {}", type, room_name, handled.error().message);
+    co_return Response::FromError(handled.error());
+  }
+  co_return Response::Text(200, "", "");
+}
+
+}  // namespace convene::api

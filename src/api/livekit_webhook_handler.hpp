@@ -1,0 +1,45 @@
+#pragma once
+
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/clock.hpp"
+#include "crypto/hmac.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "webhooks/event_dedupe.hpp"
+
+namespace convene::http {
+class Router;
+}
+namespace convene::service {
+class MeetingService;
+class LiveKitRooms;
+class RoomService;
+}
+
+namespace convene::api {
+
+/// `POST /livekit/webhook` (reference §14 with deviations §6): 401 unless the token and body hash
+/// verify, then once per event id, only for rooms this deployment owns, the meeting effects.
+class LiveKitWebhookHandler {
+ public:
+  LiveKitWebhookHandler(service::MeetingService& meetings, service::RoomService& rooms,
+                        service::LiveKitRooms& livekit_rooms, std::string api_key, std::string_view api_secret,
+                        const Clock& clock);
+
+  void Register(http::Router& router);
+  boost::asio::awaitable<http::Response> Receive(http::Request& req);
+
+ private:
+  service::MeetingService& meetings_;
+  service::RoomService& rooms_;
+  service::LiveKitRooms& livekit_rooms_;
+  std::string api_key_;
+  crypto::HmacSha256Key key_;
+  const Clock& clock_;
+  webhooks::EventDedupe dedupe_;
+};
+
+}  // namespace convene::api

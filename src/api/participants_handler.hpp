@@ -1,0 +1,53 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "auth/authenticator.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
+
+namespace convene::http {
+class Router;
+}
+namespace convene::service {
+class ParticipantService;
+struct RoomAccess;
+}
+
+namespace convene::api {
+
+/// Decides whether a token request needs a logged-in user (authModeToAccessRoom, reference §10.3).
+/// The admin-login issue supplies the real gate; until then every room is `none` (anyone with a
+/// secret), which is the reference's default.
+class RoomAccessGate {
+ public:
+  virtual ~RoomAccessGate() = default;
+  virtual Result<void> Check(const http::Request& request, const service::RoomAccess& access) const = 0;
+};
+
+class OpenRoomAccessGate final : public RoomAccessGate {
+ public:
+  Result<void> Check(const http::Request&, const service::RoomAccess&) const override { return {}; }
+};
+
+/// `POST /internal-api/v1/participants/token` and `/token/refresh` (reference §4.3, §10).
+/// Order: body validation → room and secret → access gate → the ParticipantService.
+class ParticipantsHandler {
+ public:
+  ParticipantsHandler(service::ParticipantService& participants, const auth::Authenticator& auth,
+                      const RoomAccessGate& gate)
+      : participants_(participants), auth_(auth), gate_(gate) {}
+
+  void Register(http::Router& router);
+  boost::asio::awaitable<http::Response> Generate(http::Request& req) const;
+  boost::asio::awaitable<http::Response> Refresh(http::Request& req) const;
+
+ private:
+  http::Response TokenResponse(const std::string& token) const;
+
+  service::ParticipantService& participants_;
+  const auth::Authenticator& auth_;
+  const RoomAccessGate& gate_;
+};
+
+}  // namespace convene::api

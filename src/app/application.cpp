@@ -1,0 +1,217 @@
+#include "app/application.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/livekit_webhook_handler.hpp"
+#include "api/meetings_handler.hpp"
+#include "api/participants_handler.hpp"
+#include "api/recordings_handler.hpp"
+#include "api/rooms_handler.hpp"
+#include "api/system_handler.hpp"
+#include "auth/api_keys.hpp"
+#include "auth/authenticator.hpp"
+#include "clients/http_client.hpp"
+#include "clients/livekit_client.hpp"
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "observability/logging.hpp"
+#include "observability/metrics.hpp"
+#include "registry/in_process_registry.hpp"
+#include "service/livekit_rooms.hpp"
+#include "service/meeting_service.hpp"
+#include "service/participant_service.hpp"
+#include "service/recordings_catalog.hpp"
+#include "service/room_service.hpp"
+#include "store/sqlite/sqlite_room_store.hpp"
+#include "tokens/participant_token.hpp"
+#include "tokens/role_grant.hpp"
+
+namespace convene::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Runs `job` every `interval` until `stopping` is set; the first pass runs at start-up, as the
+// reference's collectors do.
+asio::awaitable<void> RunPeriodically(std::chrono::milliseconds interval, const std::atomic<bool>& stopping,
+                                      asio::steady_timer& timer, std::function<asio::awaitable<void>()> job) {
+  while (!stopping.load()) {
+    co_await job();
+    timer.expires_after(interval);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+  }
+}
+
+}  // namespace
+
+int RunApplication(const Config& config) {
+  observability::ConfigureLogging(config.log_level);
+  const auto started = std::chrono::steady_clock::now();
+
+  SystemClock clock;
+  CryptoRandom random;
+  observability::Metrics metrics;
+
+  auto store = store::sqlite::SqliteRoomStore::Open(config.data_dir);
+  if (!store) {
+    spdlog::critical("cannot open the store: {}", store.error().message);
+    return 1;
+  }
+
+  asio::io_context ioc(static_cast<int>(config.threads));
+
+  const auto seconds = [](std::chrono::milliseconds d) { return static_cast<std::int64_t>(d.count() / 1000); };
+  tokens::ParticipantTokenCodec participant_tokens(config.livekit_api_key, config.livekit_api_secret,
+                                                   config.livekit_url, seconds(config.participant_token_ttl), clock);
+  tokens::RoleGrantCodec role_grants(config.livekit_api_secret, seconds(config.participant_token_ttl), clock);
+
+  auth::ApiKeys api_keys;
+  if (!config.initial_api_key.empty()) api_keys.Set({config.initial_api_key, clock.NowMs()});
+  auth::Authenticator authenticator(api_keys, participant_tokens);
+
+  auto http_client = clients::MakeHttpClient(ioc);
+  livekit::RoomServiceClientOptions livekit_options;
+  livekit_options.base_url = livekit::HttpBaseUrl(config.livekit_url_private);
+  livekit_options.api_key = config.livekit_api_key;
+  livekit_options.api_secret = config.livekit_api_secret;
+  livekit_options.timeout = config.livekit_timeout;
+  auto livekit_client = livekit::MakeRoomServiceClient(*http_client, clock, random, livekit_options);
+  service::LiveKitRoomsOptions livekit_rooms_options;
+  livekit_rooms_options.name_id = config.name_id;
+  if (config.meeting_empty_timeout) {
+    livekit_rooms_options.empty_timeout = static_cast<std::uint32_t>(seconds(*config.meeting_empty_timeout));
+  }
+  if (config.meeting_departure_timeout) {
+    livekit_rooms_options.departure_timeout = static_cast<std::uint32_t>(seconds(*config.meeting_departure_timeout));
+  }
+  service::LiveKitRooms livekit_rooms(*livekit_client, livekit_rooms_options);
+
+  service::NoRecordings recordings;
+  service::RoomService room_service(**store, clock, random, recordings);
+  registry::InProcessRegistry participant_registry;
+  service::MeetingService meeting_service(**store, participant_registry, livekit_rooms, recordings, role_grants,
+                                          clock,
+                                          service::MeetingServiceOptions{config.livekit_url,
+                                                                         config.name_pending_ttl.count()});
+  room_service.SetMeetingTerminator(&meeting_service);
+  service::ParticipantService participant_service(
+      room_service, participant_registry, livekit_rooms, participant_tokens, role_grants, clock,
+      service::ParticipantServiceOptions{seconds(config.participant_refresh_grace)});
+  metrics.AddGauge("convene_registry_participants", "Participants held in the registry (reserved or joined)",
+                   [&participant_registry] { return static_cast<double>(participant_registry.ParticipantCount()); });
+
+  http::Router router;
+  api::RoomsHandler rooms_handler(room_service, authenticator, clock,
+                                  api::RoomsHandlerOptions{config.min_auto_deletion_future.count()});
+  rooms_handler.SetMeetingSide(&participant_registry, &meeting_service, &livekit_rooms);
+  rooms_handler.Register(router);
+  api::RecordingsHandler recordings_handler(authenticator);
+  recordings_handler.Register(router);
+  api::OpenRoomAccessGate access_gate;
+  api::ParticipantsHandler participants_handler(participant_service, authenticator, access_gate);
+  participants_handler.Register(router);
+  api::MeetingsHandler meetings_handler(meeting_service, participant_registry, authenticator);
+  meetings_handler.Register(router);
+  api::LiveKitWebhookHandler livekit_webhook_handler(meeting_service, room_service, livekit_rooms,
+                                                     config.livekit_api_key, config.livekit_api_secret, clock);
+  livekit_webhook_handler.Register(router);
+  api::SystemHandler system_handler(metrics, [&store]() -> std::string {
+    return (*store)->Ping() ? "" : "store unavailable";
+  });
+  system_handler.Register(router);
+
+  http::ServerOptions server_options;
+  server_options.address = config.server_address;
+  server_options.port = config.server_port;
+  server_options.cors_origin = config.cors_origin;
+  server_options.fixed_base_url = config.base_url;
+  server_options.trust_proxy = config.trust_proxy;
+  http::Server server(ioc, server_options, router, metrics);
+  auto port = server.Listen();
+  if (!port) {
+    spdlog::critical("{}", port.error().message);
+    return 1;
+  }
+  server.Start();
+
+  std::atomic<bool> stopping{false};
+  asio::steady_timer reconcile_timer(ioc);
+  asio::co_spawn(ioc,
+                 [&]() -> asio::awaitable<void> {
+                   if (auto loaded = co_await meeting_service.LoadActiveRooms(); !loaded) {
+                     spdlog::warn("loading active meetings failed: {}", loaded.error().message);
+                   }
+                   co_await RunPeriodically(config.reconcile_interval, stopping, reconcile_timer,
+                                            [&meeting_service]() -> asio::awaitable<void> {
+                                              auto fixed = co_await meeting_service.Reconcile();
+                                              if (!fixed) {
+                                                spdlog::debug("reconciliation skipped: {}", fixed.error().message);
+                                              } else if (*fixed > 0) {
+                                                spdlog::info("reconciliation corrected {} item(s)", *fixed);
+                                              }
+                                            });
+                 },
+                 asio::detached);
+  asio::steady_timer collector_timer(ioc);
+  asio::co_spawn(ioc,
+                 RunPeriodically(config.room_gc_interval, stopping, collector_timer,
+                                 [&room_service]() -> asio::awaitable<void> {
+                                   auto processed = co_await room_service.CollectExpired();
+                                   if (!processed) {
+                                     spdlog::warn("auto-deletion pass failed: {}", processed.error().message);
+                                   }
+                                 }),
+                 asio::detached);
+
+  // Graceful shutdown: stop accepting, let in-flight requests finish (bounded), stop background
+  // jobs, then let the store flush and close when it goes out of scope.
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(ioc);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("received signal {}, shutting down", signo);
+    stopping.store(true);
+    server.BeginShutdown();
+    collector_timer.cancel();
+    reconcile_timer.cancel();
+    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (server.OpenConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+        drain_timer.expires_after(std::chrono::milliseconds(20));
+        co_await drain_timer.async_wait(asio::use_awaitable);
+      }
+      ioc.stop();
+    }, asio::detached);
+  });
+
+  const auto startup_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("Convene listening on {}:{} ({} threads, data dir '{}', started in {} ms)",
+               config.server_address, *port, config.threads, config.data_dir, startup_ms);
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  spdlog::info("Convene stopped");
+  return 0;
+}
+
+}  // namespace convene::app

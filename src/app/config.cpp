@@ -1,0 +1,181 @@
+#include "app/config.hpp"
+
+#include <charconv>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "http/server.hpp"
+
+namespace convene::app {
+namespace {
+
+Error ConfigError(std::string_view variable, std::string_view problem) {
+  return Error::Make(ErrorCode::kInvalidArgument, "Configuration Error",
+                     fmt::format("Invalid {}: {}", variable, problem));
+}
+
+}  // namespace
+
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  if (text.empty()) return Fail(ConfigError("duration", "empty"));
+  std::int64_t value = 0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || value < 0) return Fail(ConfigError("duration", "not a non-negative number"));
+  const std::string_view unit(ptr, static_cast<std::size_t>(end - ptr));
+  std::int64_t factor = 0;
+  if (unit.empty() || unit == "s") factor = 1000;
+  else if (unit == "ms") factor = 1;
+  else if (unit == "m") factor = 60 * 1000;
+  else if (unit == "h") factor = 3600 * 1000;
+  else if (unit == "d") factor = 24 * 3600 * 1000;
+  else return Fail(ConfigError("duration", "unknown unit (use ms, s, m, h or d)"));
+  if (value > INT64_MAX / factor) return Fail(ConfigError("duration", "too large"));
+  return std::chrono::milliseconds(value * factor);
+}
+
+Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
+  Config c;
+  auto str = [&](const char* name, std::string& out) {
+    if (const char* v = getenv_fn(name)) out = v;
+  };
+  auto boolean = [&](const char* name, bool& out) -> Result<void> {
+    const char* v = getenv_fn(name);
+    if (v == nullptr) return {};
+    const std::string_view s(v);
+    if (s == "true") out = true;
+    else if (s == "false" || s.empty()) out = false;
+    else return Fail(ConfigError(name, "expected 'true' or 'false'"));
+    return {};
+  };
+  auto duration = [&](const char* name, std::chrono::milliseconds& out) -> Result<void> {
+    const char* v = getenv_fn(name);
+    if (v == nullptr || *v == '\0') return {};
+    auto parsed = ParseDuration(v);
+    if (!parsed) return Fail(ConfigError(name, "expected a duration such as 30s, 15m or 1h"));
+    out = *parsed;
+    return {};
+  };
+
+  str("SERVER_ADDRESS", c.server_address);
+  if (const char* v = getenv_fn("SERVER_PORT"); v != nullptr && *v != '\0') {
+    unsigned port = 0;
+    const std::string_view s(v);
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), port);
+    if (ec != std::errc() || ptr != s.data() + s.size() || port > 65535) {
+      return Fail(ConfigError("SERVER_PORT", "expected a port number 0-65535"));
+    }
+    c.server_port = static_cast<std::uint16_t>(port);
+  }
+  str("SERVER_CORS_ORIGIN", c.cors_origin);
+  if (auto r = boolean("SERVER_TRUST_PROXY", c.trust_proxy); !r) return Fail(r.error());
+  if (const char* v = getenv_fn("SERVER_THREADS"); v != nullptr && *v != '\0') {
+    const std::string_view s(v);
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), c.threads);
+    if (ec != std::errc() || ptr != s.data() + s.size() || c.threads > 256) {
+      return Fail(ConfigError("SERVER_THREADS", "expected a number of threads 1-256"));
+    }
+  }
+  if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+
+  str("MEET_LOG_LEVEL", c.log_level);
+  if (c.log_level != "error" && c.log_level != "warn" && c.log_level != "info" &&
+      c.log_level != "verbose" && c.log_level != "debug") {
+    return Fail(ConfigError("MEET_LOG_LEVEL", "expected error, warn, info, verbose or debug"));
+  }
+  str("MEET_NAME_ID", c.name_id);
+  str("MEET_BASE_URL", c.base_url);
+  if (!c.base_url.empty()) {
+    if (c.base_url.rfind("http://", 0) != 0 && c.base_url.rfind("https://", 0) != 0) {
+      return Fail(ConfigError("MEET_BASE_URL", "must start with http:// or https://"));
+    }
+    c.base_url = http::NormalizeBaseUrl(c.base_url);
+  }
+  str("MEET_INITIAL_ADMIN_USER", c.initial_admin_user);
+  str("MEET_INITIAL_ADMIN_PASSWORD", c.initial_admin_password);
+  str("MEET_INITIAL_API_KEY", c.initial_api_key);
+  if (auto r = boolean("MEET_INITIAL_WEBHOOK_ENABLED", c.initial_webhook_enabled); !r) return Fail(r.error());
+  str("MEET_INITIAL_WEBHOOK_URL", c.initial_webhook_url);
+  str("MEET_DATA_DIR", c.data_dir);
+  if (c.data_dir.empty()) return Fail(ConfigError("MEET_DATA_DIR", "must not be empty"));
+  if (auto r = duration("MEET_ROOM_GC_INTERVAL", c.room_gc_interval); !r) return Fail(r.error());
+  if (c.room_gc_interval.count() < 100) {
+    return Fail(ConfigError("MEET_ROOM_GC_INTERVAL", "must be at least 100ms"));
+  }
+  if (auto r = duration("MEET_MIN_AUTODELETION_FUTURE", c.min_auto_deletion_future); !r) {
+    return Fail(r.error());
+  }
+
+  if (auto r = duration("MEET_PARTICIPANT_TOKEN_EXPIRATION", c.participant_token_ttl); !r) return Fail(r.error());
+  if (c.participant_token_ttl.count() < 1000) {
+    return Fail(ConfigError("MEET_PARTICIPANT_TOKEN_EXPIRATION", "must be at least 1s"));
+  }
+  if (auto r = duration("MEET_PARTICIPANT_REFRESH_GRACE", c.participant_refresh_grace); !r) return Fail(r.error());
+  if (auto r = duration("MEET_NAME_PENDING_TTL", c.name_pending_ttl); !r) return Fail(r.error());
+  if (auto r = duration("MEET_RECONCILE_INTERVAL", c.reconcile_interval); !r) return Fail(r.error());
+  if (c.reconcile_interval.count() < 100) {
+    return Fail(ConfigError("MEET_RECONCILE_INTERVAL", "must be at least 100ms"));
+  }
+  for (auto [name, slot] : {std::pair{"MEETING_EMPTY_TIMEOUT", &c.meeting_empty_timeout},
+                            std::pair{"MEETING_DEPARTURE_TIMEOUT", &c.meeting_departure_timeout}}) {
+    std::chrono::milliseconds value{0};
+    const char* raw = getenv_fn(name);
+    if (raw == nullptr || *raw == '\0') continue;
+    if (auto r = duration(name, value); !r) return Fail(r.error());
+    *slot = value;
+  }
+  if (auto r = duration("LIVEKIT_TIMEOUT", c.livekit_timeout); !r) return Fail(r.error());
+  if (c.livekit_timeout.count() < 100) return Fail(ConfigError("LIVEKIT_TIMEOUT", "must be at least 100ms"));
+
+  str("LIVEKIT_URL", c.livekit_url);
+  str("LIVEKIT_URL_PRIVATE", c.livekit_url_private);
+  if (c.livekit_url_private.empty()) c.livekit_url_private = c.livekit_url;
+  str("LIVEKIT_API_KEY", c.livekit_api_key);
+  str("LIVEKIT_API_SECRET", c.livekit_api_secret);
+  if (c.livekit_api_key.empty()) return Fail(ConfigError("LIVEKIT_API_KEY", "must not be empty"));
+  if (c.livekit_api_secret.empty()) return Fail(ConfigError("LIVEKIT_API_SECRET", "must not be empty"));
+  for (const auto* url : {&c.livekit_url, &c.livekit_url_private}) {
+    const bool ok = url->rfind("ws://", 0) == 0 || url->rfind("wss://", 0) == 0 ||
+                    url->rfind("http://", 0) == 0 || url->rfind("https://", 0) == 0;
+    if (!ok) {
+      return Fail(ConfigError(url == &c.livekit_url ? "LIVEKIT_URL" : "LIVEKIT_URL_PRIVATE",
+                              "must start with ws://, wss://, http:// or https://"));
+    }
+  }
+  return c;
+}
+
+std::string ConfigHelp() {
+  return R"(convene — OpenVidu Meet compatible control plane for LiveKit
+
+Configuration is read from environment variables:
+  SERVER_ADDRESS            listen address                        (0.0.0.0)
+  SERVER_PORT               listen port                           (6080)
+  SERVER_CORS_ORIGIN        CORS origin, empty disables CORS      (*)
+  SERVER_TRUST_PROXY        honour X-Forwarded-* headers          (false)
+  SERVER_THREADS            I/O threads                           (number of cores)
+  MEET_LOG_LEVEL            error|warn|info|verbose|debug         (info)
+  MEET_NAME_ID              deployment id                         (openviduMeet)
+  MEET_BASE_URL             public base URL                       (from each request)
+  MEET_INITIAL_ADMIN_USER   admin user created at first start     (admin)
+  MEET_INITIAL_ADMIN_PASSWORD                                     (admin)
+  MEET_INITIAL_API_KEY      initial API key                       (none)
+  MEET_INITIAL_WEBHOOK_ENABLED / MEET_INITIAL_WEBHOOK_URL
+  MEET_DATA_DIR             embedded store directory              (./data)
+  MEET_ROOM_GC_INTERVAL     auto-deletion collector interval      (1h)
+  MEET_MIN_AUTODELETION_FUTURE  minimum autoDeletionDate lead     (1h)
+  MEET_PARTICIPANT_TOKEN_EXPIRATION  participant token lifetime    (2h)
+  MEET_PARTICIPANT_REFRESH_GRACE     refresh allowed after expiry  (24h)
+  MEET_NAME_PENDING_TTL     a reserved name waits this long for its join (2m)
+  MEET_RECONCILE_INTERVAL   reconciliation with LiveKit           (30s)
+  MEETING_EMPTY_TIMEOUT / MEETING_DEPARTURE_TIMEOUT  LiveKit room timeouts (LiveKit's defaults)
+  LIVEKIT_TIMEOUT           deadline of one LiveKit call          (5s)
+  LIVEKIT_URL               public LiveKit URL                    (ws://localhost:7880)
+  LIVEKIT_URL_PRIVATE       LiveKit URL for server calls          (LIVEKIT_URL)
+  LIVEKIT_API_KEY / LIVEKIT_API_SECRET                            (devkey / secret)
+)";
+}
+
+}  // namespace convene::app

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace convene::app {
+
+/// Everything Convene reads from its environment (names and defaults of the reference §1.2, plus
+/// Convene's own MEET_DATA_DIR etc.). Parsed once at start-up; an invalid value stops the process
+/// with a message naming the variable (and never echoing a secret's value).
+struct Config {
+  // HTTP
+  std::string server_address = "0.0.0.0";
+  std::uint16_t server_port = 6080;
+  std::string cors_origin = "*";
+  bool trust_proxy = false;
+  unsigned threads = 0;  // 0 = number of cores
+  // Meet
+  std::string log_level = "info";
+  std::string name_id = "openviduMeet";
+  std::string base_url;  // normalised MEET_BASE_URL; "" = from each request
+  std::string initial_admin_user = "admin";
+  std::string initial_admin_password = "admin";
+  std::string initial_api_key;
+  bool initial_webhook_enabled = false;
+  std::string initial_webhook_url;
+  std::string data_dir = "./data";
+  std::chrono::milliseconds room_gc_interval{3600 * 1000};
+  std::chrono::milliseconds min_auto_deletion_future{3600 * 1000};
+  // Participants and meetings
+  std::chrono::milliseconds participant_token_ttl{2 * 3600 * 1000};
+  std::chrono::milliseconds participant_refresh_grace{24 * 3600 * 1000};
+  std::chrono::milliseconds name_pending_ttl{2 * 60 * 1000};
+  std::chrono::milliseconds reconcile_interval{30 * 1000};
+  std::optional<std::chrono::milliseconds> meeting_empty_timeout;
+  std::optional<std::chrono::milliseconds> meeting_departure_timeout;
+  // LiveKit
+  std::chrono::milliseconds livekit_timeout{5000};
+  std::string livekit_url = "ws://localhost:7880";
+  std::string livekit_url_private;  // defaults to livekit_url
+  std::string livekit_api_key = "devkey";
+  std::string livekit_api_secret = "secret";
+};
+
+/// Reads the process environment. `getenv` is injectable for tests.
+Result<Config> LoadConfig(const char* (*getenv_fn)(const char*));
+
+/// Parses "1h", "30m", "15s", "500ms", "2d" or a plain number of seconds.
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+/// Text for `convene --help`: every variable with its default.
+std::string ConfigHelp();
+
+}  // namespace convene::app

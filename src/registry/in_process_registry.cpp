@@ -1,0 +1,421 @@
+#include "registry/in_process_registry.hpp"
+
+#include <algorithm>
+#include <set>
+#include <unordered_set>
+
+#include "domain/display_name.hpp"
+
+namespace convene::registry {
+
+using domain::ParticipantRole;
+
+/// Everything about one room. `names` maps folded display names to the identity holding them;
+/// `pools` remembers, per folded base name, which `_N` suffixes may be free below the highest one
+/// handed out, so allocation finds the lowest free N without scanning every participant.
+struct InProcessRegistry::RoomState {
+  struct SuffixPool {
+    std::set<std::uint32_t> released;  // numbers ≤ high_water that became free
+    std::uint32_t high_water = 0;      // every number above it has never been handed out
+  };
+
+  std::mutex mutex;
+  std::unordered_map<std::string, ParticipantRecord> by_identity;
+  std::unordered_map<std::string, std::string> names;  // folded name -> identity
+  std::unordered_map<std::string, SuffixPool> pools;   // folded base -> pool
+  std::unordered_set<std::string> banned;
+
+  bool Empty() const { return by_identity.empty() && banned.empty(); }
+
+  bool NameFree(const std::string& folded) const { return names.find(folded) == names.end(); }
+
+  // A candidate is usable only if nobody holds the name and nobody uses it as an identity (a
+  // caller-chosen identity may equal somebody's future display name).
+  bool Usable(const std::string& name) const {
+    return NameFree(domain::FoldName(name)) && by_identity.find(name) == by_identity.end();
+  }
+
+  /// Lowest free `<name>_N` (deviations §3.1). Released numbers are tried first, in order; numbers
+  /// someone took by typing the suffixed name themselves are skipped (they return to the pool when
+  /// released). Always succeeds.
+  std::string Allocate(const std::string& requested) {
+    if (Usable(requested)) return requested;
+    SuffixPool& pool = pools[domain::FoldName(requested)];
+    while (true) {
+      std::uint32_t n;
+      if (!pool.released.empty()) {
+        n = *pool.released.begin();
+        pool.released.erase(pool.released.begin());
+      } else {
+        n = ++pool.high_water;
+      }
+      std::string candidate = domain::WithSuffix(requested, n);
+      if (Usable(candidate)) return candidate;
+    }
+  }
+
+  void Insert(ParticipantRecord record) {
+    names.emplace(domain::FoldName(record.name), record.identity);
+    std::string identity = record.identity;
+    by_identity.insert_or_assign(std::move(identity), std::move(record));
+  }
+
+  void Remove(std::unordered_map<std::string, ParticipantRecord>::iterator it) {
+    const std::string folded = domain::FoldName(it->second.name);
+    auto name_it = names.find(folded);
+    if (name_it != names.end() && name_it->second == it->first) {
+      names.erase(name_it);
+      ReturnSuffix(folded);
+    }
+    by_identity.erase(it);
+  }
+
+  void ReturnSuffix(const std::string& folded) {
+    auto split = domain::SplitSuffix(folded);
+    if (!split) return;
+    auto pool_it = pools.find(std::string(split->base));
+    if (pool_it == pools.end()) return;
+    SuffixPool& pool = pool_it->second;
+    if (split->number <= pool.high_water) pool.released.insert(split->number);
+    // Every number handed out is free again and the base itself is free: forget the pool.
+    if (pool.released.size() == pool.high_water && NameFree(pool_it->first)) pools.erase(pool_it);
+  }
+};
+
+namespace {
+
+void AddRole(std::vector<ParticipantRole>& roles, ParticipantRole role) {
+  if (std::find(roles.begin(), roles.end(), role) == roles.end()) roles.push_back(role);
+}
+
+// The roles of a token: what the registry already grants this identity, plus the role this request
+// proves — except that a demotion sticks (deviations §1.5).
+void ApplyRequestedRole(ParticipantRecord& record, const AdmissionRequest& request) {
+  const bool blocked = request.role == ParticipantRole::kModerator && record.demoted;
+  if (!blocked) AddRole(record.roles, request.role);
+  if (record.HasRole(request.role)) {
+    record.selected_role = request.role;
+  } else if (!record.roles.empty() && !record.HasRole(record.selected_role)) {
+    record.selected_role = record.roles.back();
+  }
+  if (request.role == ParticipantRole::kModerator && !request.role_from_grant && !blocked) {
+    record.moderator_secret_holder = true;
+  }
+}
+
+// Generate may reuse an owned entry when the person asks for the same name again (a page reload):
+// the exact allocated name, or the base it was allocated from ("Alice" for "Alice_2").
+bool SameRequestedName(const ParticipantRecord& record, const std::string& requested) {
+  const std::string folded_request = domain::FoldName(requested);
+  const std::string folded_name = domain::FoldName(record.name);
+  if (folded_request == folded_name) return true;
+  auto split = domain::SplitSuffix(folded_name);
+  return split && split->base == folded_request;
+}
+
+}  // namespace
+
+InProcessRegistry::InProcessRegistry() = default;
+InProcessRegistry::~InProcessRegistry() = default;
+
+InProcessRegistry::LockedRoom InProcessRegistry::LockRoom(std::string_view room_id, bool create) {
+  const std::string key(room_id);
+  while (true) {
+    std::shared_ptr<RoomState> room;
+    {
+      std::shared_lock lock(rooms_mutex_);
+      auto it = rooms_.find(key);
+      if (it != rooms_.end()) room = it->second;
+    }
+    if (!room) {
+      if (!create) return {};
+      std::unique_lock lock(rooms_mutex_);
+      auto& slot = rooms_[key];
+      if (!slot) slot = std::make_shared<RoomState>();
+      room = slot;
+    }
+    std::unique_lock room_lock(room->mutex);
+    // Release() may have unlinked this state between the lookup and the lock; writing into an
+    // unlinked state would silently lose the change, so look it up again.
+    std::shared_lock lock(rooms_mutex_);
+    auto it = rooms_.find(key);
+    if (it != rooms_.end() && it->second == room) return {std::move(room), std::move(room_lock)};
+  }
+}
+
+void InProcessRegistry::Release(LockedRoom& locked, std::string_view room_id) {
+  if (!locked) return;
+  const bool empty = locked->Empty();
+  locked.lock.unlock();
+  if (!empty) return;
+  // Lock order everywhere: a room's mutex is never held while waiting for rooms_mutex_ exclusively,
+  // except here, where rooms_mutex_ comes first.
+  std::unique_lock lock(rooms_mutex_);
+  auto it = rooms_.find(std::string(room_id));
+  if (it == rooms_.end() || it->second != locked.room) return;
+  std::lock_guard room_lock(it->second->mutex);
+  if (it->second->Empty()) rooms_.erase(it);
+}
+
+Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& request) {
+  {
+    LockedRoom room = LockRoom(request.room_id, true);
+    const std::uint64_t generation = ++generations_;
+    auto admit_existing = [&](ParticipantRecord& record) -> ParticipantRecord {
+      ApplyRequestedRole(record, request);
+      record.reserved_at_ms = request.now_ms;
+      record.generation = generation;
+      return record;
+    };
+
+    if (request.mode == AdmissionRequest::Mode::kRefresh) {
+      const std::string& identity = *request.owned_identity;
+      if (room->banned.count(identity) > 0) return Fail(ParticipantBanned(request.room_id, identity));
+      auto it = room->by_identity.find(identity);
+      if (it != room->by_identity.end()) return admit_existing(it->second);
+      // The entry is gone (it expired, or this instance restarted): the verified owner gets its
+      // identity back as its name, if nobody else took that name meanwhile.
+      if (!room->Usable(identity)) return Fail(IdentityTaken(request.room_id, identity));
+      if (request.max_participants && room->by_identity.size() >= *request.max_participants) {
+        return Fail(RoomFull(request.room_id));
+      }
+      ParticipantRecord record;
+      record.identity = identity;
+      record.name = identity;
+      for (ParticipantRole r : request.token_roles) AddRole(record.roles, r);
+      ApplyRequestedRole(record, request);
+      record.reserved_at_ms = request.now_ms;
+      record.generation = record.created_generation = generation;
+      room->Insert(record);
+      return record;
+    }
+
+    // Generate.
+    const ParticipantRecord* previous = nullptr;
+    bool previous_banned = false;
+    if (request.owned_identity) {
+      previous_banned = room->banned.count(*request.owned_identity) > 0;
+      auto it = room->by_identity.find(*request.owned_identity);
+      if (it != room->by_identity.end()) previous = &it->second;
+    }
+    if (request.identity) {
+      if (room->banned.count(*request.identity) > 0) {
+        return Fail(ParticipantBanned(request.room_id, *request.identity));
+      }
+      auto it = room->by_identity.find(*request.identity);
+      if (it != room->by_identity.end()) {
+        if (previous == &it->second) return admit_existing(it->second);
+        return Fail(IdentityTaken(request.room_id, *request.identity));
+      }
+    } else if (previous != nullptr && SameRequestedName(*previous, request.name)) {
+      return admit_existing(room->by_identity.find(*request.owned_identity)->second);
+    }
+
+    if (request.max_participants && room->by_identity.size() >= *request.max_participants) {
+      return Fail(RoomFull(request.room_id));
+    }
+    ParticipantRecord record;
+    record.name = room->Allocate(request.name);
+    record.identity = request.identity.value_or(record.name);
+    if (previous != nullptr) {
+      record.roles = previous->roles;
+      record.demoted = previous->demoted;
+      record.selected_role = previous->selected_role;
+    } else if (request.owned_identity && !previous_banned) {
+      for (ParticipantRole r : request.token_roles) AddRole(record.roles, r);
+    }
+    ApplyRequestedRole(record, request);
+    record.reserved_at_ms = request.now_ms;
+    record.generation = record.created_generation = generation;
+    room->Insert(record);
+    return record;
+  }
+}
+
+boost::asio::awaitable<Result<ParticipantRecord>> InProcessRegistry::Admit(AdmissionRequest request) {
+  co_return AdmitNow(request);
+}
+
+boost::asio::awaitable<Result<void>> InProcessRegistry::Rollback(std::string_view room_id,
+                                                                 std::string_view identity,
+                                                                 std::uint64_t generation) {
+  if (LockedRoom room = LockRoom(room_id, false)) {
+    auto it = room->by_identity.find(std::string(identity));
+    if (it != room->by_identity.end() && it->second.generation == generation &&
+        it->second.created_generation == generation && it->second.presence == Presence::kReserved) {
+      room->Remove(it);
+    }
+    Release(room, room_id);
+  }
+  co_return Result<void>{};
+}
+
+boost::asio::awaitable<Result<bool>> InProcessRegistry::MarkJoined(std::string_view room_id,
+                                                                   std::string_view identity,
+                                                                   std::string_view name,
+                                                                   std::int64_t now_ms) {
+  LockedRoom room = LockRoom(room_id, true);
+  const std::string id(identity);
+  if (room->banned.count(id) > 0) co_return false;
+  auto it = room->by_identity.find(id);
+  if (it != room->by_identity.end()) {
+    it->second.presence = Presence::kJoined;
+    it->second.joined_at_ms = now_ms;
+    co_return true;
+  }
+  // Joined without a reservation (an external token, or this instance restarted): record it so
+  // its name and identity are not handed to someone else while it is present (R3).
+  ParticipantRecord record;
+  record.identity = id;
+  record.name = std::string(name.empty() ? identity : name);
+  if (!room->NameFree(domain::FoldName(record.name))) record.name = id;
+  record.presence = Presence::kJoined;
+  record.joined_at_ms = now_ms;
+  if (room->NameFree(domain::FoldName(record.name))) {
+    room->Insert(std::move(record));
+  } else {
+    // Even the identity's name is held by someone else; keep the identity known without a name.
+    room->by_identity.emplace(id, std::move(record));
+  }
+  co_return true;
+}
+
+bool InProcessRegistry::MarkLeftNow(std::string_view room_id, std::string_view identity,
+                                    std::string_view name) {
+  LockedRoom room = LockRoom(room_id, false);
+  if (!room) return false;
+  bool released = false;
+  auto it = room->by_identity.find(std::string(identity));
+  if (it != room->by_identity.end() && it->second.name == name) {
+    if (it->second.presence == Presence::kJoined && it->second.reserved_at_ms > it->second.joined_at_ms) {
+      // A token was issued after this session joined (a refresh or reload): the person is
+      // probably reconnecting, so the entry falls back to `reserved` and its pending TTL.
+      it->second.presence = Presence::kReserved;
+    } else {
+      room->Remove(it);
+      released = true;
+    }
+  }
+  Release(room, room_id);
+  return released;
+}
+
+boost::asio::awaitable<Result<bool>> InProcessRegistry::MarkLeft(std::string_view room_id,
+                                                                 std::string_view identity,
+                                                                 std::string_view name) {
+  co_return MarkLeftNow(room_id, identity, name);
+}
+
+boost::asio::awaitable<Result<void>> InProcessRegistry::Ban(std::string_view room_id,
+                                                            std::string_view identity) {
+  LockedRoom room = LockRoom(room_id, true);
+  const std::string id(identity);
+  room->banned.insert(id);
+  auto it = room->by_identity.find(id);
+  if (it != room->by_identity.end()) room->Remove(it);
+  co_return Result<void>{};
+}
+
+boost::asio::awaitable<Result<std::optional<ParticipantRecord>>> InProcessRegistry::SetRole(
+    std::string_view room_id, std::string_view identity, ParticipantRole role) {
+  LockedRoom room = LockRoom(room_id, false);
+  if (!room) co_return std::optional<ParticipantRecord>{};
+  auto it = room->by_identity.find(std::string(identity));
+  if (it == room->by_identity.end()) co_return std::optional<ParticipantRecord>{};
+  ParticipantRecord& record = it->second;
+  const bool was_moderator = record.HasRole(ParticipantRole::kModerator);
+  record.roles = {role};
+  record.selected_role = role;
+  if (role == ParticipantRole::kModerator) {
+    record.demoted = false;
+    record.promoted = !record.moderator_secret_holder;
+  } else {
+    record.promoted = false;
+    record.demoted = record.demoted || was_moderator;
+  }
+  co_return std::optional<ParticipantRecord>(record);
+}
+
+boost::asio::awaitable<Result<std::optional<ParticipantRecord>>> InProcessRegistry::Get(
+    std::string_view room_id, std::string_view identity) {
+  LockedRoom room = LockRoom(room_id, false);
+  if (!room) co_return std::optional<ParticipantRecord>{};
+  auto it = room->by_identity.find(std::string(identity));
+  if (it == room->by_identity.end()) co_return std::optional<ParticipantRecord>{};
+  co_return std::optional<ParticipantRecord>(it->second);
+}
+
+boost::asio::awaitable<Result<bool>> InProcessRegistry::IsBanned(std::string_view room_id,
+                                                                 std::string_view identity) {
+  LockedRoom room = LockRoom(room_id, false);
+  if (!room) co_return false;
+  co_return room->banned.count(std::string(identity)) > 0;
+}
+
+boost::asio::awaitable<Result<std::vector<ParticipantRecord>>> InProcessRegistry::List(
+    std::string_view room_id) {
+  std::vector<ParticipantRecord> out;
+  if (LockedRoom room = LockRoom(room_id, false)) {
+    out.reserve(room->by_identity.size());
+    for (const auto& [id, record] : room->by_identity) out.push_back(record);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ParticipantRecord& a, const ParticipantRecord& b) { return a.identity < b.identity; });
+  co_return out;
+}
+
+boost::asio::awaitable<Result<void>> InProcessRegistry::FinishMeeting(std::string_view room_id,
+                                                                      std::int64_t finished_at_ms) {
+  if (LockedRoom room = LockRoom(room_id, false)) {
+    room->banned.clear();
+    for (auto it = room->by_identity.begin(); it != room->by_identity.end();) {
+      const auto& r = it->second;
+      // Tokens issued after the finish belong to the next meeting (R6).
+      if (std::max(r.reserved_at_ms, r.joined_at_ms) <= finished_at_ms) {
+        auto next = std::next(it);
+        room->Remove(it);
+        it = next;
+      } else {
+        ++it;
+      }
+    }
+    Release(room, room_id);
+  }
+  co_return Result<void>{};
+}
+
+boost::asio::awaitable<Result<bool>> InProcessRegistry::ReleaseStale(std::string_view room_id,
+                                                                     std::string_view identity,
+                                                                     std::int64_t reserved_before_ms) {
+  LockedRoom room = LockRoom(room_id, false);
+  if (!room) co_return false;
+  bool released = false;
+  auto it = room->by_identity.find(std::string(identity));
+  if (it != room->by_identity.end() && it->second.presence == Presence::kReserved &&
+      it->second.reserved_at_ms < reserved_before_ms) {
+    room->Remove(it);
+    released = true;
+  }
+  Release(room, room_id);
+  co_return released;
+}
+
+boost::asio::awaitable<Result<std::vector<std::string>>> InProcessRegistry::Rooms() {
+  std::vector<std::string> out;
+  std::shared_lock lock(rooms_mutex_);
+  out.reserve(rooms_.size());
+  for (const auto& [id, state] : rooms_) out.push_back(id);
+  co_return out;
+}
+
+std::size_t InProcessRegistry::ParticipantCount() const {
+  std::size_t total = 0;
+  std::shared_lock lock(rooms_mutex_);
+  for (const auto& [id, state] : rooms_) {
+    std::lock_guard room_lock(state->mutex);
+    total += state->by_identity.size();
+  }
+  return total;
+}
+
+}  // namespace convene::registry

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "clients/livekit_client.hpp"
+#include "core/result.hpp"
+#include "domain/room.hpp"
+
+namespace convene::service {
+
+struct LiveKitRoomsOptions {
+  std::string name_id = "openviduMeet";            // MEET_NAME_ID, written as createdBy
+  std::optional<std::uint32_t> empty_timeout;      // MEETING_EMPTY_TIMEOUT (seconds)
+  std::optional<std::uint32_t> departure_timeout;  // MEETING_DEPARTURE_TIMEOUT (seconds)
+};
+
+/// Convene's view of the LiveKit rooms backing Meet rooms. Remembers which LiveKit rooms it knows
+/// exist, so issuing a named token costs no LiveKit round trip once the room is up (the reference
+/// does ListRooms + CreateRoom on every named token). The memory is dropped when the meeting ends
+/// (room_finished, end meeting) or when reconciliation finds the room gone.
+class LiveKitRooms {
+ public:
+  LiveKitRooms(livekit::RoomServiceClient& client, LiveKitRoomsOptions options);
+
+  /// Creates the LiveKit room for `room` unless known to exist (CreateRoom is idempotent). Sends
+  /// the reference's metadata and Convene's maxParticipants.
+  /// Errors: 503 `LiveKit Error` when LiveKit is unreachable, else 500
+  /// `Unexpected error while creating LiveKit room`.
+  boost::asio::awaitable<Result<void>> Ensure(const domain::Room& room);
+  /// Whether LiveKit has the room (from memory, else ListRooms).
+  boost::asio::awaitable<Result<bool>> Exists(std::string_view room_id);
+  void Forget(std::string_view room_id);
+  void Remember(std::string_view room_id);
+
+  /// {"createdBy": MEET_NAME_ID, "roomOptions": {roomName, autoDeletionDate?, autoDeletionPolicy, config}}
+  std::string MetadataFor(const domain::Room& room) const;
+  /// The ownership check of reference §14.2 on room metadata: createdBy == MEET_NAME_ID.
+  bool CreatedByUs(std::string_view metadata) const;
+
+  livekit::RoomServiceClient& client() { return client_; }
+
+ private:
+  livekit::RoomServiceClient& client_;
+  LiveKitRoomsOptions options_;
+  std::mutex mutex_;
+  std::unordered_set<std::string> known_;
+};
+
+/// Maps a LiveKit client failure to the API error of an operation: unreachable → 503
+/// `LiveKit Error`/`LiveKit is not available`; anything else → 500 with `fallback_message`.
+Error LiveKitFailure(const Error& error, std::string fallback_message);
+
+}  // namespace convene::service

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "clients/livekit_client.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "domain/participant_role.hpp"
+#include "domain/room.hpp"
+#include "service/meeting_terminator.hpp"
+
+namespace convene::registry {
+class ParticipantRegistry;
+}
+namespace convene::store {
+class RoomStore;
+}
+namespace convene::tokens {
+class RoleGrantCodec;
+}
+
+namespace convene::service {
+
+class LiveKitRooms;
+class RecordingsCatalog;
+
+/// Notified of meeting lifecycle transitions (the outgoing-webhook layer subscribes).
+class MeetingObserver {
+ public:
+  virtual ~MeetingObserver() = default;
+  virtual void MeetingStarted(const domain::Room& room) = 0;
+  virtual void MeetingEnded(const domain::Room& room) = 0;
+};
+
+struct MeetingServiceOptions {
+  std::string livekit_url;  // public LIVEKIT_URL, written into participant metadata
+  /// How long a `reserved` name waits for its participant to join (MEET_NAME_PENDING_TTL).
+  std::int64_t pending_ttl_ms = 2 * 60 * 1000;
+};
+
+/// Live meetings: end meeting, kick, role changes (reference §13 with deviations §2, §5), the
+/// LiveKit webhook effects (§14 with deviations §6) and reconciliation against LiveKit.
+class MeetingService final : public MeetingTerminator {
+ public:
+  MeetingService(store::RoomStore& store, registry::ParticipantRegistry& registry, LiveKitRooms& livekit,
+                 RecordingsCatalog& recordings, const tokens::RoleGrantCodec& grants, const Clock& clock,
+                 MeetingServiceOptions options);
+
+  void SetObserver(MeetingObserver* observer) { observer_ = observer; }
+
+  /// Deletes the LiveKit room and applies the room's meetingEndAction at once (deviations §5.2).
+  /// Idempotent: without a live meeting nothing changes. 404 when the Meet room does not exist.
+  boost::asio::awaitable<Result<void>> EndMeeting(std::string_view room_id) override;
+  /// Remove + ban until the meeting ends (deviations §5.1).
+  boost::asio::awaitable<Result<void>> Kick(std::string_view room_id, std::string_view identity);
+  /// Registry first, then LiveKit metadata, then the two `meet_participant_role_updated` signals.
+  boost::asio::awaitable<Result<void>> ChangeRole(std::string_view room_id, std::string_view identity,
+                                                  domain::ParticipantRole role);
+  /// `meet_room_config_updated` signal and LiveKit room metadata (deviations §6.4). Never fails the
+  /// caller: a missing or unreachable LiveKit room only produces a log line.
+  boost::asio::awaitable<void> RoomConfigUpdated(const domain::Room& room, std::string metadata);
+
+  // LiveKit webhook effects; each is safe to run twice.
+  boost::asio::awaitable<Result<void>> ParticipantJoined(std::string_view room_id,
+                                                         const livekit::Participant& participant);
+  boost::asio::awaitable<Result<void>> ParticipantLeft(std::string_view room_id,
+                                                       const livekit::Participant& participant);
+  boost::asio::awaitable<Result<void>> RoomFinished(std::string_view room_id, std::int64_t finished_at_ms);
+
+  /// One reconciliation pass (deviations §6.3). Returns the number of corrections made.
+  boost::asio::awaitable<Result<std::size_t>> Reconcile();
+  /// Start-up: learn which rooms are in `active_meeting` (one scan of the store).
+  boost::asio::awaitable<Result<void>> LoadActiveRooms();
+
+ private:
+  /// The room_finished transition: only a room in `active_meeting` changes (deviations §6.2).
+  boost::asio::awaitable<Result<void>> ApplyMeetingEnd(std::string_view room_id, std::int64_t finished_at_ms);
+  void TrackActive(std::string_view room_id, bool active);
+
+  store::RoomStore& store_;
+  registry::ParticipantRegistry& registry_;
+  LiveKitRooms& livekit_;
+  RecordingsCatalog& recordings_;
+  const tokens::RoleGrantCodec& grants_;
+  const Clock& clock_;
+  MeetingServiceOptions options_;
+  MeetingObserver* observer_ = nullptr;
+  std::mutex active_mutex_;
+  std::set<std::string> active_rooms_;
+};
+
+}  // namespace convene::service

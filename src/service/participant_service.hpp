@@ -1,0 +1,95 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "domain/participant_role.hpp"
+#include "domain/room.hpp"
+#include "tokens/participant_token.hpp"
+
+namespace convene::registry {
+class ParticipantRegistry;
+}
+namespace convene::tokens {
+class RoleGrantCodec;
+}
+
+namespace convene::service {
+
+class RoomService;
+class LiveKitRooms;
+
+/// `POST /internal-api/v1/participants/token[/refresh]` body, validated and sanitised.
+struct ParticipantTokenRequest {
+  std::string room_id;
+  std::string secret;                    // a room secret or a participant-scoped role grant
+  std::optional<std::string> name;       // non-empty, ≤ 256 bytes
+  std::optional<std::string> identity;   // non-empty
+};
+
+/// What a secret (or role grant) gives access to.
+struct RoomAccess {
+  domain::Room room;
+  domain::ParticipantRole role = domain::ParticipantRole::kSpeaker;
+  bool from_grant = false;
+  std::string grant_identity;  // set when from_grant
+};
+
+struct IssuedToken {
+  std::string token;
+  tokens::ParticipantClaims claims;
+};
+
+struct ParticipantServiceOptions {
+  /// How long after expiry a previous token may still be refreshed (MEET_PARTICIPANT_REFRESH_GRACE).
+  std::int64_t refresh_grace_seconds = 24 * 3600;
+};
+
+/// The heart of Convene: room → secret → role → unique name → LiveKit room → signed token
+/// (reference §10 with deviations §1, §3, §4). Both token paths share one admission sequence:
+/// room exists, secret valid, room not closed, identity not banned, room not full; the name is
+/// reserved atomically in the registry and rolled back if anything after it fails.
+class ParticipantService {
+ public:
+  ParticipantService(RoomService& rooms, registry::ParticipantRegistry& registry, LiveKitRooms& livekit,
+                     const tokens::ParticipantTokenCodec& token_codec, const tokens::RoleGrantCodec& grants,
+                     const Clock& clock, ParticipantServiceOptions options);
+
+  /// 404 `Room '<id>' does not exist`; 400 `Secret '<s>' is not recognized for room '<id>'`.
+  boost::asio::awaitable<Result<RoomAccess>> ResolveAccess(std::string_view room_id, std::string_view secret);
+
+  /// `previous_cookie`: the OvMeetParticipantToken cookie, if any (generate reads it in both modes).
+  boost::asio::awaitable<Result<IssuedToken>> Generate(const ParticipantTokenRequest& request,
+                                                       const RoomAccess& access,
+                                                       std::optional<std::string> previous_cookie);
+  /// `previous_token`: from the transport (cookie or x-participant-token); nullopt = none sent.
+  boost::asio::awaitable<Result<IssuedToken>> Refresh(const ParticipantTokenRequest& request,
+                                                      const RoomAccess& access,
+                                                      std::optional<std::string> previous_token);
+
+ private:
+  Result<void> CheckOpen(const domain::Room& room) const;
+  boost::asio::awaitable<Result<IssuedToken>> AdmitNamed(const ParticipantTokenRequest& request,
+                                                         const RoomAccess& access, bool refresh,
+                                                         std::optional<std::string> owned_identity,
+                                                         std::vector<domain::ParticipantRole> token_roles);
+  IssuedToken Sign(tokens::ParticipantClaims claims) const;
+
+  RoomService& rooms_;
+  registry::ParticipantRegistry& registry_;
+  LiveKitRooms& livekit_;
+  const tokens::ParticipantTokenCodec& token_codec_;
+  const tokens::RoleGrantCodec& grants_;
+  const Clock& clock_;
+  ParticipantServiceOptions options_;
+};
+
+Error ParticipantNotFound(std::string_view room_id, std::string_view identity);
+
+}  // namespace convene::service

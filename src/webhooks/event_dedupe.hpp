@@ -1,0 +1,31 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace convene::webhooks {
+
+/// Remembers LiveKit webhook event ids for a while (deviations §6.1: at least 10 minutes) so a
+/// redelivered event is processed once. Memory is bounded by the retention window.
+class EventDedupe {
+ public:
+  explicit EventDedupe(std::int64_t retention_ms = 15 * 60 * 1000) : retention_ms_(retention_ms) {}
+
+  /// True the first time `id` is seen within the retention window.
+  bool FirstTime(std::string_view id, std::int64_t now_ms);
+  /// Forgets `id` (its processing failed, so a redelivery must be processed).
+  void Forget(std::string_view id);
+
+ private:
+  std::int64_t retention_ms_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::int64_t> seen_;  // id -> when first seen
+  std::deque<std::pair<std::int64_t, std::string>> order_;  // oldest first
+};
+
+}  // namespace convene::webhooks

@@ -385,16 +385,23 @@ run_scenario() { # name script
     scenario_record "$name" "$script" skipped "$FIX_ERROR"
     return 0
   fi
-  if ((WARMUP_S > 0)); then
-    echo "bench: $name: warm-up $WARMUP ..." >&2
-    run_wrk "$script" "$WARMUP" "$LOGS/wrk-$name-warmup.txt" || true
-  fi
-  alive "$SERVER_PID" || { server_died "$name" "$script" "during warm-up"; return 0; }
+  # The RSS sampler covers the warm-up too: memory grown there is part of the scenario's peak.
   local before
   before=$(status_kib "$SERVER_PID" VmRSS)
   echo "$before" >"$peak_file"
   rss_sampler "$SERVER_PID" "$peak_file" &
   SAMPLER_PID=$!
+  if ((WARMUP_S > 0)); then
+    echo "bench: $name: warm-up $WARMUP ..." >&2
+    run_wrk "$script" "$WARMUP" "$LOGS/wrk-$name-warmup.txt" || true
+  fi
+  if ! alive "$SERVER_PID"; then
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=""
+    server_died "$name" "$script" "during warm-up"
+    return 0
+  fi
   echo "bench: $name: wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION ..." >&2
   run_wrk "$script" "$DURATION" "$out" || rc=$?
   local now hwm peak

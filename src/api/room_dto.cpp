@@ -334,10 +334,15 @@ Result<CreateRoomRequest> ParseCreateRoomRequest(const json::value& body, std::i
     if (!(*date >= static_cast<double>(now_ms) + static_cast<double>(min_future_ms))) {
       reader.AddError("autoDeletionDate", "autoDeletionDate must be at least 1h in the future");
     }
-    // Non-integers are accepted by the reference; stored dates are whole milliseconds. The clamp
-    // keeps absurd (but valid JSON) values such as 1e300 from overflowing.
-    constexpr double kMaxDate = 9.0e18;
-    out.auto_deletion_date = static_cast<std::int64_t>(std::floor(std::min(*date, kMaxDate)));
+    // Non-integers are accepted by the reference; stored dates are whole milliseconds. A date
+    // beyond what a JavaScript Date can represent (8.64e15 ms) is refused rather than silently
+    // changed into another date.
+    constexpr double kMaxDate = 8.64e15;
+    if (*date > kMaxDate) {
+      reader.AddError("autoDeletionDate", "autoDeletionDate must be a valid date");
+    } else {
+      out.auto_deletion_date = static_cast<std::int64_t>(std::floor(*date));
+    }
   }
 
   if (const json::value* policy =

@@ -136,6 +136,9 @@ std::string GenerateRoomId(std::string_view sanitized_room_name, Random& random)
   for (std::string next = SanitizeRoomId(prefix); next != prefix; next = SanitizeRoomId(prefix)) {
     prefix = std::move(next);
   }
+  // A name that sanitises to nothing would give "-<hex>", which the path sanitiser turns into
+  // "<hex>" and so could never be found again (a reference quirk); such rooms get "room-<hex>".
+  if (prefix.empty()) prefix = "room";
   return prefix + "-" + random.Hex(15);
 }
 

@@ -88,10 +88,11 @@ TEST(GenerateRoomId, IsSanitizedPrefixDashAndFifteenHex) {
   EXPECT_TRUE(std::regex_match(id, std::regex("^MyRoom-[0-9a-f]{15}$"))) << id;
 }
 
-TEST(GenerateRoomId, EmptyNameGivesDashAndSuffix) {
+TEST(GenerateRoomId, EmptyNameGetsAFindablePrefix) {
   CryptoRandom random;
   const std::string id = GenerateRoomId("", random);
-  EXPECT_TRUE(std::regex_match(id, std::regex("^-[0-9a-f]{15}$"))) << id;
+  EXPECT_TRUE(std::regex_match(id, std::regex("^room-[0-9a-f]{15}$"))) << id;
+  EXPECT_EQ(SanitizeRoomId(id), id);
 }
 
 TEST(GenerateRoomId, ResultSurvivesThePathParameterSanitizer) {

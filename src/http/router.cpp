@@ -17,6 +17,19 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return parts;
 }
 
+// Express routes are case-insensitive by default, so literal segments compare that way too.
+bool SegmentEquals(std::string_view pattern, std::string_view part) {
+  if (pattern.size() != part.size()) return false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    char a = pattern[i];
+    char b = part[i];
+    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+    if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
+    if (a != b) return false;
+  }
+  return true;
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -55,8 +68,17 @@ void Router::Add(Method method, std::string pattern, Handler handler) {
 
 const Router::Route* Router::Find(Request& request) const {
   const std::vector<std::string_view> parts = SplitPath(request.path);
+  // HEAD is answered by the GET route (as Express does) unless a HEAD route exists; the server
+  // drops the body.
+  if (const Route* route = Match(request.method, parts, request)) return route;
+  if (request.method == Method::kHead) return Match(Method::kGet, parts, request);
+  return nullptr;
+}
+
+const Router::Route* Router::Match(Method method, const std::vector<std::string_view>& parts,
+                                   Request& request) const {
   for (const Route& route : routes_) {
-    if (route.method != request.method || route.segments.size() != parts.size()) continue;
+    if (route.method != method || route.segments.size() != parts.size()) continue;
     bool matched = true;
     std::vector<std::pair<std::string, std::string>> params;
     for (std::size_t i = 0; i < parts.size() && matched; ++i) {
@@ -69,7 +91,7 @@ const Router::Route* Router::Find(Request& request) const {
           params.emplace_back(seg.substr(1, seg.size() - 2), std::move(decoded));
         }
       } else {
-        matched = seg == parts[i];
+        matched = SegmentEquals(seg, parts[i]);
       }
     }
     if (matched) {

@@ -32,6 +32,8 @@ class Router {
   const Route* Find(Request& request) const;
 
  private:
+  const Route* Match(Method method, const std::vector<std::string_view>& parts, Request& request) const;
+
   std::vector<Route> routes_;
 };
 

@@ -64,3 +64,30 @@ TEST(PercentDecode, PlusIsSpaceOnlyInQueries) {
 
 }  // namespace
 }  // namespace convene::http
+
+namespace convene::http {
+namespace {
+
+TEST(Router, LiteralSegmentsAreCaseInsensitiveAsInExpress) {
+  Router router;
+  router.Add(Method::kGet, "/api/v1/rooms/{roomId}", Noop());
+  Request req;
+  req.method = Method::kGet;
+  req.path = "/API/V1/Rooms/AbC";
+  ASSERT_NE(router.Find(req), nullptr);
+  EXPECT_EQ(req.Param("roomId"), "AbC") << "captures keep their case";
+}
+
+TEST(Router, HeadFallsBackToGet) {
+  Router router;
+  router.Add(Method::kGet, "/health", Noop());
+  Request req;
+  req.method = Method::kHead;
+  req.path = "/health";
+  EXPECT_NE(router.Find(req), nullptr);
+  req.method = Method::kPost;
+  EXPECT_EQ(router.Find(req), nullptr);
+}
+
+}  // namespace
+}  // namespace convene::http

@@ -332,6 +332,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       res.body() = std::move(response.body);
       res.keep_alive(keep_alive && !stopping.load());
       res.prepare_payload();
+      if (req.method == Method::kHead) {
+        // Same headers as GET, including its Content-Length, but no body.
+        const auto length = res.body().size();
+        res.body().clear();
+        res.content_length(length);
+      }
       stream.expires_after(options.write_timeout);
       auto [wec, wbytes] = co_await bhttp::async_write(stream, res, kUseTuple);
       (void)wbytes;

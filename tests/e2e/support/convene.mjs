@@ -33,6 +33,11 @@ function waitForListening(child, timeoutMs) {
       clearTimeout(timer);
       reject(new Error(`convene exited early (code ${code}, signal ${signal}):\n${output}`));
     });
+    // A missing or non-executable binary fails at once instead of waiting for the timeout.
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${conveneBinary}: ${err.message}`));
+    });
   });
 }
 

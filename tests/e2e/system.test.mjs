@@ -55,7 +55,8 @@ describe('/metrics', () => {
     let res;
     await waitFor(async () => {
       res = await request(server.url, 'GET', '/metrics');
-      return routes.every((r) => res.text.includes(`route="${r}"`));
+      const samples = res.text.split('\n').filter((l) => l.startsWith('convene_http_requests_total{'));
+      return routes.every((r) => samples.some((l) => l.includes(`route="${r}"`)));
     }, { timeoutMs: 3000, intervalMs: 100 });
     assertStatus(res, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);

@@ -32,8 +32,9 @@ SCENARIOS=(
   "list_rooms_100     list_rooms.lua          100      -         rps=20000,p99=5"
   "get_room_100k      get_room.lua            100000   -         rps=20000,p99=5,rss=30"
   "list_rooms_100k    list_rooms.lua          100000   -         rps=20000,p99=5,rss=30"
-  # Once POST /internal-api/v1/participants/token lands:
-  # "participant_token  participant_token.lua   100      livekit   -"
+  "token_anonymous    participant_token_anonymous.lua  100  livekit  rps=15000,p99=5"
+  "token_named        participant_token.lua   100      livekit,mutates  rps=15000,p99=5"
+  "token_same_room    participant_token.lua   1        livekit,mutates  rps=15000,p99=5"
 )
 
 # ---- Settings ----------------------------------------------------------------------------------

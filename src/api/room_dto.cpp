@@ -539,6 +539,97 @@ json::object RoomToJson(const domain::Room& room, std::string_view base_url,
   return out;
 }
 
+namespace {
+
+// JSON string escaping as Boost.JSON's serializer does it: quote, backslash, the short escapes for
+// \b \f \n \r \t, \u00XX for other control characters, every other byte as is.
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out.append("\\u00");
+          out.push_back(kHex[(c >> 4) & 0xf]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void AppendKey(std::string& out, std::string_view key) {
+  out.push_back('"');
+  out.append(key);
+  out.append("\":");
+}
+
+void AppendBool(std::string& out, bool v) { out.append(v ? "true" : "false"); }
+
+}  // namespace
+
+void AppendRoomJson(std::string& out, const domain::Room& room, std::string_view base_url,
+                    bool include_moderator_url) {
+  out.push_back('{');
+  AppendKey(out, "roomId");
+  AppendJsonString(out, room.room_id);
+  out.push_back(',');
+  AppendKey(out, "roomName");
+  AppendJsonString(out, room.room_name);
+  out.push_back(',');
+  AppendKey(out, "creationDate");
+  out.append(std::to_string(room.creation_date));
+  if (room.auto_deletion_date) {
+    out.push_back(',');
+    AppendKey(out, "autoDeletionDate");
+    out.append(std::to_string(*room.auto_deletion_date));
+  }
+  out.append(",\"autoDeletionPolicy\":{\"withMeeting\":\"");
+  out.append(domain::ToString(room.auto_deletion_policy.with_meeting));
+  out.append("\",\"withRecordings\":\"");
+  out.append(domain::ToString(room.auto_deletion_policy.with_recordings));
+  out.append("\"},\"config\":{\"recording\":{\"enabled\":");
+  AppendBool(out, room.config.recording_enabled);
+  if (room.config.recording_allow_access_to) {
+    out.append(",\"allowAccessTo\":\"");
+    out.append(domain::ToString(*room.config.recording_allow_access_to));
+    out.push_back('"');
+  }
+  out.append("},\"chat\":{\"enabled\":");
+  AppendBool(out, room.config.chat_enabled);
+  out.append("},\"virtualBackground\":{\"enabled\":");
+  AppendBool(out, room.config.virtual_background_enabled);
+  out.push_back('}');
+  if (room.config.max_participants) {
+    out.append(",\"maxParticipants\":");
+    out.append(std::to_string(*room.config.max_participants));
+  }
+  out.push_back('}');
+  if (include_moderator_url) {
+    out.push_back(',');
+    AppendKey(out, "moderatorUrl");
+    AppendJsonString(out, BuildUrl(base_url, room.room_id, room.moderator_secret));
+  }
+  out.push_back(',');
+  AppendKey(out, "speakerUrl");
+  AppendJsonString(out, BuildUrl(base_url, room.room_id, room.speaker_secret));
+  out.append(",\"status\":\"");
+  out.append(domain::ToString(room.status));
+  out.append("\",\"meetingEndAction\":\"");
+  out.append(domain::ToString(room.meeting_end_action));
+  out.append("\"}");
+}
+
 json::object FilterFields(const json::object& room,
                           const std::optional<std::vector<std::string>>& fields) {
   if (!fields) return room;

@@ -69,6 +69,10 @@ Result<BulkDeleteRoomsQuery> ParseBulkDeleteRoomsQuery(const QueryParams& query)
 boost::json::object RoomToJson(const domain::Room& room, std::string_view base_url,
                                bool include_moderator_url = true);
 boost::json::object RoomConfigToJson(const domain::RoomConfig& config);
+/// Appends exactly what `serialize(RoomToJson(...))` produces, without building a DOM: the list
+/// route renders up to 100 rooms per request and the tree dominated its cost.
+void AppendRoomJson(std::string& out, const domain::Room& room, std::string_view base_url,
+                    bool include_moderator_url = true);
 /// Keeps only the listed top-level keys (unknown names are ignored).
 boost::json::object FilterFields(const boost::json::object& room,
                                  const std::optional<std::vector<std::string>>& fields);

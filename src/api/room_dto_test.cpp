@@ -133,10 +133,12 @@ TEST(ParseCreateRoomRequest, FractionalDateIsAcceptedAndFloored) {
   EXPECT_EQ(r->auto_deletion_date, 1760007200000);
 }
 
-TEST(ParseCreateRoomRequest, HugeDateDoesNotOverflow) {
-  const auto r = Create(R"({"autoDeletionDate": 1e300})");
-  ASSERT_TRUE(r);
-  EXPECT_GT(*r->auto_deletion_date, kNow);
+TEST(ParseCreateRoomRequest, DatesBeyondJavaScriptDatesAreRejectedNotChanged) {
+  EXPECT_EQ(Issues(Create(R"({"autoDeletionDate": 1e300})")),
+            (IssueList{{"autoDeletionDate", "autoDeletionDate must be a valid date"}}));
+  const auto largest = Create(R"({"autoDeletionDate": 8.64e15})");
+  ASSERT_TRUE(largest);
+  EXPECT_EQ(*largest->auto_deletion_date, 8'640'000'000'000'000);
 }
 
 TEST(ParseCreateRoomRequest, MinimumFutureIsConfigurableButMessageStaysOneHour) {
@@ -597,6 +599,39 @@ TEST(PageToken, NeverCrashesOnRandomInput) {
     std::string raw(static_cast<std::size_t>(len(rng)), '\0');
     for (char& c : raw) c = (i % 2 == 0) ? static_cast<char>(byte(rng)) : alphabet[pick(rng)];
     EXPECT_EQ(DecodePageToken(raw, ""), std::nullopt);
+  }
+}
+
+}  // namespace
+}  // namespace convene::api
+
+namespace convene::api {
+namespace {
+
+TEST(AppendRoomJson, IsByteForByteTheSerializedDom) {
+  domain::Room room;
+  room.room_id = "My_Room-0123456789abcde";
+  room.room_name = "My Room";
+  room.creation_date = 1760000000000;
+  room.moderator_secret = "0123456789";
+  room.speaker_secret = "abcdef0123";
+  std::vector<domain::Room> variants{room};
+  room.auto_deletion_date = 1760003600000;
+  room.config.recording_allow_access_to.reset();
+  room.config.max_participants = 7;
+  room.status = domain::RoomStatus::kActiveMeeting;
+  room.meeting_end_action = domain::MeetingEndAction::kDelete;
+  room.auto_deletion_policy = {domain::WithMeetingPolicy::kForce, domain::WithRecordingsPolicy::kForce};
+  room.config.chat_enabled = false;
+  variants.push_back(room);
+  for (const auto& r : variants) {
+    for (std::string_view base : {"http://localhost:6080", "https://x.example/\"q\\\x01\x1f\t"}) {
+      for (bool moderator : {true, false}) {
+        std::string fast;
+        AppendRoomJson(fast, r, base, moderator);
+        EXPECT_EQ(fast, boost::json::serialize(RoomToJson(r, base, moderator)));
+      }
+    }
   }
 }
 

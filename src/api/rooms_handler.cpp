@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include "api/json_body.hpp"
@@ -89,10 +90,16 @@ boost::asio::awaitable<Response> RoomsHandler::List(Request& req) const {
   }
   auto page = co_await rooms_.List(query->room_name_prefix, after, query->max_items);
   if (!page) co_return ErrorResponse(page.error());
-  json::array rooms;
-  rooms.reserve(page->rooms.size());
-  for (const auto& room : page->rooms) {
-    rooms.push_back(FilterFields(RoomToJson(room, req.base_url), query->fields));
+  // Rendered straight into the body (no DOM) unless a `fields` filter needs one.
+  std::string body = "{\"rooms\":[";
+  body.reserve(64 + page->rooms.size() * 600);
+  for (std::size_t i = 0; i < page->rooms.size(); ++i) {
+    if (i > 0) body.push_back(',');
+    if (query->fields) {
+      body.append(json::serialize(FilterFields(RoomToJson(page->rooms[i], req.base_url), query->fields)));
+    } else {
+      AppendRoomJson(body, page->rooms[i], req.base_url);
+    }
   }
   json::object pagination;
   pagination["isTruncated"] = page->truncated;
@@ -100,8 +107,13 @@ boost::asio::awaitable<Response> RoomsHandler::List(Request& req) const {
     pagination["nextPageToken"] = EncodePageToken(page->rooms.back().room_id, query->room_name_prefix);
   }
   pagination["maxItems"] = query->max_items;
-  co_return Response::Json(200, json::object{{"rooms", std::move(rooms)},
-                                             {"pagination", std::move(pagination)}});
+  body.append("],\"pagination\":");
+  body.append(json::serialize(pagination));
+  body.push_back('}');
+  Response res;
+  res.status = 200;
+  res.body = std::move(body);
+  co_return res;
 }
 
 boost::asio::awaitable<Response> RoomsHandler::Get(Request& req) const {
@@ -119,6 +131,11 @@ boost::asio::awaitable<Response> RoomsHandler::Get(Request& req) const {
   }
   auto room = co_await rooms_.Get(*room_id);
   if (!room) co_return ErrorResponse(room.error());
+  if (!*fields) {
+    Response res;
+    AppendRoomJson(res.body, *room, req.base_url, show_moderator_url);
+    co_return res;
+  }
   co_return Response::Json(200, FilterFields(RoomToJson(*room, req.base_url, show_moderator_url), *fields));
 }
 

@@ -33,6 +33,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
@@ -250,7 +251,12 @@ class BeastHttpClient final : public HttpClient {
       if (name.empty() || HasLineBreakOrNul(name) || HasLineBreakOrNul(value)) {
         return Fail(InvalidRequest("malformed request header"));
       }
-      out.set(name, value);
+      // Callers may override our defaults; any other field may legitimately repeat.
+      if (beast::iequals(name, "host") || beast::iequals(name, "user-agent")) {
+        out.set(name, value);
+      } else {
+        out.insert(name, value);
+      }
     }
     out.body() = std::move(request.body);
     out.keep_alive(true);

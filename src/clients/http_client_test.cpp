@@ -112,6 +112,8 @@ struct Seen {
   std::string target;
   std::string host;
   std::string content_type;
+  std::string user_agent;
+  int x_dup_count = 0;
   std::string body;
   std::string sni;
 };
@@ -193,6 +195,8 @@ class TestServer {
       seen.target = std::string(request.target());
       seen.host = std::string(request[bhttp::field::host]);
       seen.content_type = std::string(request[bhttp::field::content_type]);
+      seen.user_agent = std::string(request[bhttp::field::user_agent]);
+      seen.x_dup_count = static_cast<int>(request.count("X-Dup"));
       seen.body = request.body();
       seen.sni = sni;
       {
@@ -281,7 +285,10 @@ TEST_F(HttpClientTest, PostRoundTrip) {
   });
   HttpRequest request;
   request.url = Url(server, "/twirp/x?y=1");
-  request.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer t"}};
+  request.headers = {{"Content-Type", "application/json"},
+                     {"Authorization", "Bearer t"},
+                     {"X-Dup", "1"},
+                     {"X-Dup", "2"}};
   request.body = R"({"room":"r"})";
   const Result<HttpResponse> response = Send(request);
   ASSERT_TRUE(response.has_value()) << response.error().message;
@@ -299,6 +306,20 @@ TEST_F(HttpClientTest, PostRoundTrip) {
   EXPECT_EQ(seen[0].host, "127.0.0.1:" + std::to_string(server.port()));
   EXPECT_EQ(seen[0].content_type, "application/json");
   EXPECT_EQ(seen[0].body, R"({"room":"r"})");
+  EXPECT_EQ(seen[0].user_agent, "convene");
+  EXPECT_EQ(seen[0].x_dup_count, 2);
+}
+
+TEST_F(HttpClientTest, CallersMayOverrideDefaultHeaders) {
+  TestServer server([](const Seen&) { return Ok(); });
+  HttpRequest request;
+  request.method = "GET";
+  request.url = Url(server);
+  request.headers = {{"User-Agent", "custom/1"}, {"Host", "virtual.example"}};
+  ASSERT_TRUE(Send(request).has_value());
+  ASSERT_EQ(server.seen().size(), 1u);
+  EXPECT_EQ(server.seen()[0].user_agent, "custom/1");
+  EXPECT_EQ(server.seen()[0].host, "virtual.example");
 }
 
 TEST_F(HttpClientTest, ErrorStatusIsAResponseNotAFailure) {

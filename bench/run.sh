@@ -209,6 +209,7 @@ start_emulator() {
   local dir="$ROOT/tests/livekit-emulator" log="$LOGS/livekit-emulator.log" i port=""
   [[ -f $dir/server.js ]] || die "tests/livekit-emulator/server.js not found"
   [[ -d $dir/node_modules ]] || die "run 'npm ci' in tests/livekit-emulator first (or make test)"
+  : >"$log"
   node "$dir/server.js" --port 0 --api-key devkey --api-secret secret >"$log" 2>&1 &
   EMULATOR_PID=$!
   for ((i = 0; i < START_TIMEOUT_S * 20; i++)); do

@@ -12,6 +12,7 @@
 #include "http/router.hpp"
 #include "service/livekit_rooms.hpp"
 #include "service/meeting_service.hpp"
+#include "service/participant_service.hpp"
 #include "service/room_service.hpp"
 
 namespace convene::api {
@@ -251,6 +252,12 @@ boost::asio::awaitable<Response> RoomsHandler::GetRoles(Request& req) const {
 boost::asio::awaitable<Response> RoomsHandler::GetRoleBySecret(Request& req) const {
   auto room_id = ParseRoomIdParam(req.Param("roomId"));
   if (!room_id) co_return ErrorResponse(room_id.error());
+  if (participants_ != nullptr) {
+    // Also accepts a participant-scoped role grant for this room (deviations §2.2).
+    auto access = co_await participants_->ResolveAccess(*room_id, req.Param("secret"));
+    if (!access) co_return ErrorResponse(access.error());
+    co_return Response::Json(200, RoleAndPermissionsJson(*room_id, access->role));
+  }
   auto room = co_await rooms_.Get(*room_id);
   if (!room) co_return ErrorResponse(room.error());
   auto role = domain::RoleForSecret(*room, req.Param("secret"));

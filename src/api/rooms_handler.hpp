@@ -11,6 +11,7 @@ namespace convene::service {
 class RoomService;
 class MeetingService;
 class LiveKitRooms;
+class ParticipantService;
 }
 namespace convene::registry {
 class ParticipantRegistry;
@@ -36,10 +37,11 @@ class RoomsHandler {
 
   /// Participant access to GET room/config and the config-change signal need the meeting side.
   void SetMeetingSide(registry::ParticipantRegistry* registry, service::MeetingService* meetings,
-                      service::LiveKitRooms* livekit_rooms) {
+                      service::LiveKitRooms* livekit_rooms, service::ParticipantService* participants) {
     registry_ = registry;
     meetings_ = meetings;
     livekit_rooms_ = livekit_rooms;
+    participants_ = participants;
   }
 
   void Register(http::Router& router);
@@ -63,6 +65,7 @@ class RoomsHandler {
   registry::ParticipantRegistry* registry_ = nullptr;
   service::MeetingService* meetings_ = nullptr;
   service::LiveKitRooms* livekit_rooms_ = nullptr;
+  service::ParticipantService* participants_ = nullptr;
 };
 
 }  // namespace convene::api

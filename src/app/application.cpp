@@ -120,7 +120,7 @@ int RunApplication(const Config& config) {
   http::Router router;
   api::RoomsHandler rooms_handler(room_service, authenticator, clock,
                                   api::RoomsHandlerOptions{config.min_auto_deletion_future.count()});
-  rooms_handler.SetMeetingSide(&participant_registry, &meeting_service, &livekit_rooms);
+  rooms_handler.SetMeetingSide(&participant_registry, &meeting_service, &livekit_rooms, &participant_service);
   rooms_handler.Register(router);
   api::RecordingsHandler recordings_handler(authenticator);
   recordings_handler.Register(router);

@@ -10,6 +10,20 @@ namespace convene::registry {
 
 using domain::ParticipantRole;
 
+namespace {
+
+// LiveKit refuses identities over 256 bytes, and the name is the identity: a suffixed name that
+// would exceed the limit gets its base shortened (at a UTF-8 character boundary) to make room.
+std::string FitForSuffix(const std::string& base, std::uint32_t n) {
+  const std::size_t suffix = 1 + std::to_string(n).size();
+  if (base.size() + suffix <= domain::kMaxDisplayNameBytes) return base;
+  std::size_t keep = domain::kMaxDisplayNameBytes - suffix;
+  while (keep > 0 && (static_cast<unsigned char>(base[keep]) & 0xC0) == 0x80) --keep;
+  return base.substr(0, keep);
+}
+
+}  // namespace
+
 /// Everything about one room. `names` maps folded display names to the identity holding them;
 /// `pools` remembers, per folded base name, which `_N` suffixes may be free below the highest one
 /// handed out, so allocation finds the lowest free N without scanning every participant.
@@ -31,8 +45,10 @@ struct InProcessRegistry::RoomState {
 
   // A candidate is usable only if nobody holds the name and nobody uses it as an identity (a
   // caller-chosen identity may equal somebody's future display name).
+  // A banned identity is not handed out again either: its holder would be removed on join.
   bool Usable(const std::string& name) const {
-    return NameFree(domain::FoldName(name)) && by_identity.find(name) == by_identity.end();
+    return NameFree(domain::FoldName(name)) && by_identity.find(name) == by_identity.end() &&
+           banned.find(name) == banned.end();
   }
 
   /// Lowest free `<name>_N` (deviations §3.1). Released numbers are tried first, in order; numbers
@@ -49,7 +65,7 @@ struct InProcessRegistry::RoomState {
       } else {
         n = ++pool.high_water;
       }
-      std::string candidate = domain::WithSuffix(requested, n);
+      std::string candidate = domain::WithSuffix(FitForSuffix(requested, n), n);
       if (Usable(candidate)) return candidate;
     }
   }
@@ -313,6 +329,29 @@ boost::asio::awaitable<Result<void>> InProcessRegistry::Ban(std::string_view roo
   room->banned.insert(id);
   auto it = room->by_identity.find(id);
   if (it != room->by_identity.end()) room->Remove(it);
+  co_return Result<void>{};
+}
+
+boost::asio::awaitable<Result<void>> InProcessRegistry::Unban(std::string_view room_id,
+                                                              std::string_view identity) {
+  if (LockedRoom room = LockRoom(room_id, false)) {
+    room->banned.erase(std::string(identity));
+    Release(room, room_id);
+  }
+  co_return Result<void>{};
+}
+
+boost::asio::awaitable<Result<void>> InProcessRegistry::RestoreRoles(std::string_view room_id,
+                                                                     const ParticipantRecord& previous) {
+  if (LockedRoom room = LockRoom(room_id, false)) {
+    auto it = room->by_identity.find(previous.identity);
+    if (it != room->by_identity.end()) {
+      it->second.roles = previous.roles;
+      it->second.selected_role = previous.selected_role;
+      it->second.promoted = previous.promoted;
+      it->second.demoted = previous.demoted;
+    }
+  }
   co_return Result<void>{};
 }
 

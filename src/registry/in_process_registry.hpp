@@ -28,6 +28,9 @@ class InProcessRegistry final : public ParticipantRegistry {
   boost::asio::awaitable<Result<bool>> MarkLeft(std::string_view room_id, std::string_view identity,
                                                 std::string_view name) override;
   boost::asio::awaitable<Result<void>> Ban(std::string_view room_id, std::string_view identity) override;
+  boost::asio::awaitable<Result<void>> Unban(std::string_view room_id, std::string_view identity) override;
+  boost::asio::awaitable<Result<void>> RestoreRoles(std::string_view room_id,
+                                                    const ParticipantRecord& previous) override;
   boost::asio::awaitable<Result<std::optional<ParticipantRecord>>> SetRole(
       std::string_view room_id, std::string_view identity, domain::ParticipantRole role) override;
   boost::asio::awaitable<Result<std::optional<ParticipantRecord>>> Get(std::string_view room_id,

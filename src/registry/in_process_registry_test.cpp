@@ -197,6 +197,41 @@ TEST_F(InProcessRegistryTest, BanReleasesTheNameAndBlocksTheIdentityUntilTheMeet
   EXPECT_TRUE(registry_.AdmitNow(refresh));
 }
 
+TEST_F(InProcessRegistryTest, ABannedIdentityIsNotHandedOutAgain) {
+  ASSERT_TRUE(registry_.AdmitNow(Generate("Kim")));
+  Run(registry_.Ban("room", "Kim"));
+  EXPECT_EQ(Name(Generate("Kim")), "Kim_1");
+  Run(registry_.Unban("room", "Kim"));
+  EXPECT_EQ(Name(Generate("Kim")), "Kim");
+}
+
+TEST_F(InProcessRegistryTest, SuffixedNamesStayWithinLiveKitsIdentityLimit) {
+  const std::string longest(256, 'a');
+  EXPECT_EQ(Name(Generate(longest)), longest);
+  const std::string second = Name(Generate(longest));
+  EXPECT_EQ(second.size(), 256u);
+  EXPECT_EQ(second, std::string(254, 'a') + "_1");
+  // Multi-byte characters are never cut in half.
+  std::string accents;
+  while (accents.size() < 256) accents += "\xC3\xA9";  // é
+  EXPECT_EQ(Name(Generate(accents)), accents);
+  const std::string suffixed = Name(Generate(accents));
+  EXPECT_LE(suffixed.size(), 256u);
+  EXPECT_EQ(suffixed.substr(suffixed.size() - 2), "_1");
+  EXPECT_EQ((suffixed.size() - 2) % 2, 0u) << "whole two-byte characters only";
+}
+
+TEST_F(InProcessRegistryTest, RestoreRolesUndoesAFailedRoleChange) {
+  auto before = registry_.AdmitNow(Generate("Moe", ParticipantRole::kModerator));
+  ASSERT_TRUE(before);
+  Run(registry_.SetRole("room", "Moe", ParticipantRole::kSpeaker));
+  Run(registry_.RestoreRoles("room", *before));
+  auto after = Run(registry_.Get("room", "Moe"));
+  ASSERT_TRUE(after && *after);
+  EXPECT_EQ((*after)->roles, before->roles);
+  EXPECT_FALSE((*after)->demoted);
+}
+
 TEST_F(InProcessRegistryTest, CapacityCountsReservedAndJoined) {
   auto r = Generate("p");
   r.max_participants = 2;

@@ -87,10 +87,16 @@ class ParticipantRegistry {
                                                         std::string_view name) = 0;
   /// Kick: the identity is banned until the meeting ends and its name released.
   virtual boost::asio::awaitable<Result<void>> Ban(std::string_view room_id, std::string_view identity) = 0;
+  /// Lifts a ban that was placed for a kick that then failed (the name stays released).
+  virtual boost::asio::awaitable<Result<void>> Unban(std::string_view room_id, std::string_view identity) = 0;
   /// Role change: the roles become exactly {role}; `promoted`/`demoted` are updated.
   /// nullopt when the identity is unknown.
   virtual boost::asio::awaitable<Result<std::optional<ParticipantRecord>>> SetRole(
       std::string_view room_id, std::string_view identity, domain::ParticipantRole role) = 0;
+  /// Puts back the role state of `previous` (roles, selected role, promoted/demoted flags) when a
+  /// role change could not be completed on LiveKit. No-op if the identity is gone.
+  virtual boost::asio::awaitable<Result<void>> RestoreRoles(std::string_view room_id,
+                                                            const ParticipantRecord& previous) = 0;
   virtual boost::asio::awaitable<Result<std::optional<ParticipantRecord>>> Get(std::string_view room_id,
                                                                                std::string_view identity) = 0;
   virtual boost::asio::awaitable<Result<bool>> IsBanned(std::string_view room_id, std::string_view identity) = 0;

@@ -108,6 +108,8 @@ boost::asio::awaitable<Result<void>> MeetingService::Kick(std::string_view room_
   if (!banned) co_return Fail(banned.error());
   auto removed = co_await livekit_.client().RemoveParticipant(room_id, identity);
   if (!removed && removed.error().code != ErrorCode::kNotFound) {
+    // The kick did not happen, so neither does the ban: remove + ban is one operation.
+    co_await registry_.Unban(room_id, identity);
     co_return Fail(LiveKitFailure(
         removed.error(), fmt::format("Unexpected error while kicking participant '{}' from room '{}'", identity, room_id)));
   }
@@ -120,6 +122,8 @@ boost::asio::awaitable<Result<void>> MeetingService::ChangeRole(std::string_view
   if (!room) co_return Fail(room.error());
   if (!*room) co_return Fail(RoomService::RoomNotFound(room_id));
 
+  auto previous = co_await registry_.Get(room_id, identity);
+  if (!previous) co_return Fail(previous.error());
   auto record = co_await registry_.SetRole(room_id, identity, role);
   if (!record) co_return Fail(record.error());
   if (!*record) {
@@ -140,6 +144,8 @@ boost::asio::awaitable<Result<void>> MeetingService::ChangeRole(std::string_view
   const std::string metadata = tokens::MetadataJson(options_.livekit_url, {role}, role);
   auto updated = co_await livekit_.client().UpdateParticipantMetadata(room_id, identity, metadata);
   if (!updated) {
+    // LiveKit still shows the old role: so must the registry (one state change, all or nothing).
+    if (*previous) co_await registry_.RestoreRoles(room_id, **previous);
     if (updated.error().code == ErrorCode::kNotFound) co_return Fail(ParticipantNotFound(room_id, identity));
     co_return Fail(LiveKitFailure(
         updated.error(),

@@ -79,6 +79,14 @@ bool ParseMetadata(std::string_view text, ParticipantClaims& out) {
 
 std::optional<ParticipantClaims> ParticipantTokenCodec::Verify(std::string_view token, Expiry expiry,
                                                                std::int64_t grace_seconds) const {
+  auto checked = Check(token, expiry, grace_seconds);
+  if (!checked) return std::nullopt;
+  return std::move(*checked);
+}
+
+tl::expected<ParticipantClaims, ParticipantTokenCodec::Problem> ParticipantTokenCodec::Check(
+    std::string_view token, Expiry expiry, std::int64_t grace_seconds) const {
+  const auto invalid = tl::unexpected(Problem::kInvalid);
   crypto::JwtVerifyOptions options;
   options.issuer = api_key_;
   options.now_seconds = clock_.NowSeconds();
@@ -89,10 +97,10 @@ std::optional<ParticipantClaims> ParticipantTokenCodec::Verify(std::string_view 
     options.now_seconds = 0;
   }
   auto payload = crypto::VerifyJwtHs256(key_, token, options);
-  if (!payload) return std::nullopt;
+  if (!payload) return invalid;
   ParticipantClaims claims;
   const json::value* exp = payload->if_contains("exp");
-  if (exp == nullptr || !exp->is_number()) return std::nullopt;
+  if (exp == nullptr || !exp->is_number()) return invalid;
   claims.expires_at = exp->is_int64() ? exp->get_int64()
                       : exp->is_uint64() ? static_cast<std::int64_t>(exp->get_uint64())
                                          : static_cast<std::int64_t>(exp->get_double());
@@ -100,14 +108,14 @@ std::optional<ParticipantClaims> ParticipantTokenCodec::Verify(std::string_view 
     const std::int64_t now = clock_.NowSeconds();
     if (const json::value* nbf = payload->if_contains("nbf"); nbf != nullptr && nbf->is_int64() &&
                                                               nbf->get_int64() > now) {
-      return std::nullopt;
+      return invalid;
     }
-    if (claims.expires_at + grace_seconds < now) return std::nullopt;
+    if (claims.expires_at + grace_seconds < now) return invalid;
   }
   const json::value* video = payload->if_contains("video");
-  if (video == nullptr || !video->is_object()) return std::nullopt;
+  if (video == nullptr || !video->is_object()) return tl::unexpected(Problem::kBadMetadata);
   const json::string* room = StringAt(video->get_object(), "room");
-  if (room == nullptr) return std::nullopt;
+  if (room == nullptr) return tl::unexpected(Problem::kBadMetadata);
   claims.room_id = std::string(*room);
   if (const json::value* join = video->get_object().if_contains("roomJoin"); join && join->is_bool()) {
     claims.room_join = join->get_bool();
@@ -115,7 +123,7 @@ std::optional<ParticipantClaims> ParticipantTokenCodec::Verify(std::string_view 
   if (const json::string* sub = StringAt(*payload, "sub")) claims.identity = std::string(*sub);
   if (const json::string* name = StringAt(*payload, "name")) claims.name = std::string(*name);
   const json::string* metadata = StringAt(*payload, "metadata");
-  if (metadata == nullptr || !ParseMetadata(*metadata, claims)) return std::nullopt;
+  if (metadata == nullptr || !ParseMetadata(*metadata, claims)) return tl::unexpected(Problem::kBadMetadata);
   return claims;
 }
 

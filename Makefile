@@ -7,12 +7,15 @@ SHELL := /bin/bash
 DEPS_STAMP := build/.deps-installed
 NPM_STAMP := build/.npm-installed
 
-.PHONY: help deps build build-debug run test unit-test e2e-test emulator-test bench clean
+.PHONY: help deps build build-debug run test unit-test e2e-test emulator-test bench clean \
+        test-asan test-tsan fuzz-smoke
 
 help:
 	@echo "make run    - install dependencies, build release, start Convene on :6080 (data in ./data)"
 	@echo "make test   - install dependencies, build debug, run unit + emulator + end-to-end tests"
 	@echo "make bench  - build release and run the HTTP benchmarks (wrk)"
+	@echo "make test-asan / test-tsan - every suite under ASan+UBSan / TSan"
+	@echo "make fuzz-smoke - each libFuzzer target for FUZZ_SECONDS (default 20)"
 
 $(DEPS_STAMP): scripts/install-deps.sh
 	./scripts/install-deps.sh
@@ -49,6 +52,32 @@ test: unit-test emulator-test e2e-test
 
 bench: deps
 	./bench/run.sh
+
+# The whole suite again under sanitizers: unit tests, then the end-to-end suites against the
+# instrumented binary (ASan+UBSan: memory errors, leaks, undefined behaviour; TSan: data races).
+test-asan: deps $(NPM_STAMP)
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan
+	cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure --timeout 300 -j2
+	CONVENE_BINARY=$(CURDIR)/build/asan/src/convene node --test --test-concurrency=1 tests/e2e/
+
+test-tsan: deps $(NPM_STAMP)
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan
+	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 300 -j2
+	CONVENE_BINARY=$(CURDIR)/build/tsan/src/convene TSAN_OPTIONS=halt_on_error=1 \
+	  node --test --test-concurrency=1 tests/e2e/
+
+# Every libFuzzer target for FUZZ_SECONDS (default 20) on its seed corpus (clang-14).
+FUZZ_SECONDS ?= 20
+fuzz-smoke: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz
+	@for target in jwt twirp_response livekit_webhook request_inputs; do \
+	  corpus=build/fuzz/corpus/$$target; mkdir -p $$corpus; cp -n fuzz/corpus/$$target/* $$corpus/ 2>/dev/null; \
+	  echo "fuzz_$$target: $(FUZZ_SECONDS)s"; \
+	  build/fuzz/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus 2>&1 | tail -n 3 || exit 1; \
+	done
 
 clean:
 	rm -rf build

@@ -52,6 +52,8 @@ export async function startConvene({ env = {}, dataDir, timeoutMs = 15000 } = {}
     const child = spawn(conveneBinary, [], {
       env: {
         PATH: process.env.PATH,
+        // Sanitizer settings reach an instrumented binary (make test-asan / test-tsan).
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(A|T|UB|L)SAN_OPTIONS$/.test(k))),
         SERVER_ADDRESS: '127.0.0.1',
         SERVER_PORT: String(port),
         MEET_DATA_DIR: dir,

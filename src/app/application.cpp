@@ -1,6 +1,7 @@
 #include "app/application.hpp"
 
 #include <atomic>
+#include <future>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -8,14 +9,20 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/auth_handler.hpp"
+#include "api/global_config_handler.hpp"
 #include "api/livekit_webhook_handler.hpp"
+#include "api/users_handler.hpp"
 #include "api/meetings_handler.hpp"
 #include "api/participants_handler.hpp"
 #include "api/recordings_handler.hpp"
@@ -23,6 +30,10 @@
 #include "api/system_handler.hpp"
 #include "auth/api_keys.hpp"
 #include "auth/authenticator.hpp"
+#include "auth/login_rate_limiter.hpp"
+#include "auth/passwords.hpp"
+#include "auth/room_access_gate.hpp"
+#include "auth/user_tokens.hpp"
 #include "clients/http_client.hpp"
 #include "clients/livekit_client.hpp"
 #include "core/clock.hpp"
@@ -37,9 +48,15 @@
 #include "service/participant_service.hpp"
 #include "service/recordings_catalog.hpp"
 #include "service/room_service.hpp"
+#include "service/settings_service.hpp"
+#include "store/sqlite/sqlite_database.hpp"
+#include "store/sqlite/sqlite_outbox_store.hpp"
 #include "store/sqlite/sqlite_room_store.hpp"
+#include "store/sqlite/sqlite_settings_store.hpp"
 #include "tokens/participant_token.hpp"
 #include "tokens/role_grant.hpp"
+#include "webhooks/webhook_delivery.hpp"
+#include "webhooks/webhook_tester.hpp"
 
 namespace convene::app {
 
@@ -69,22 +86,49 @@ int RunApplication(const Config& config) {
   CryptoRandom random;
   observability::Metrics metrics;
 
-  auto store = store::sqlite::SqliteRoomStore::Open(config.data_dir);
-  if (!store) {
-    spdlog::critical("cannot open the store: {}", store.error().message);
+  auto database = store::sqlite::SqliteDatabase::Open(config.data_dir);
+  if (!database) {
+    spdlog::critical("cannot open the store: {}", database.error().message);
     return 1;
   }
+  store::RoomStore& room_store = (*database)->Rooms();
 
   asio::io_context ioc(static_cast<int>(config.threads));
+  auto startup_guard = asio::make_work_guard(ioc);
 
   const auto seconds = [](std::chrono::milliseconds d) { return static_cast<std::int64_t>(d.count() / 1000); };
   tokens::ParticipantTokenCodec participant_tokens(config.livekit_api_key, config.livekit_api_secret,
                                                    config.livekit_url, seconds(config.participant_token_ttl), clock);
   tokens::RoleGrantCodec role_grants(config.livekit_api_secret, seconds(config.participant_token_ttl), clock);
 
-  auth::ApiKeys api_keys;
-  if (!config.initial_api_key.empty()) api_keys.Set({config.initial_api_key, clock.NowMs()});
+  // Settings and authentication. bcrypt costs ~60 ms per hash, so it runs on its own pool, never
+  // on the I/O threads.
+  asio::thread_pool blocking_pool(2);
+  auth::PasswordHasher passwords(blocking_pool);
+  auth::ApiKeys api_keys;  // filled from the store by the SettingsService
   auth::Authenticator authenticator(api_keys, participant_tokens);
+  auth::UserTokenCodec user_tokens(config.livekit_api_key,
+                                   auth::UserTokenKey(config.auth_secret, config.livekit_api_secret), clock);
+  service::SettingsService settings(ioc.get_executor(), (*database)->Settings(), api_keys, passwords, clock,
+                                    random);
+  authenticator.SetTransportModeSource(settings.TransportModeSource());
+  authenticator.SetUserAuthentication(user_tokens, settings.UserLookup());
+  auth::LoginRateLimiter login_limiter(config.login_rate_limit, clock);
+  {
+    // Start-up initialisation (reference §17.5) runs before the server accepts anything.
+    service::SettingsDefaults defaults{config.name_id, config.initial_admin_user,
+                                       config.initial_admin_password, config.initial_api_key,
+                                       config.initial_webhook_enabled, config.initial_webhook_url};
+    // The work guard keeps the io_context from ever running out of work here: the store's writer
+    // thread releases its hold on the io_context a moment after resuming us, and without the guard
+    // that late release could stop the io_context just before the server starts.
+    auto initialised = asio::co_spawn(ioc, settings.Initialize(defaults), asio::use_future);
+    while (initialised.wait_for(std::chrono::seconds(0)) != std::future_status::ready) ioc.run_one();
+    if (auto result = initialised.get(); !result) {
+      spdlog::critical("cannot initialise the settings: {}", result.error().message);
+      return 1;
+    }
+  }
 
   auto http_client = clients::MakeHttpClient(ioc);
   livekit::RoomServiceClientOptions livekit_options;
@@ -104,12 +148,15 @@ int RunApplication(const Config& config) {
   service::LiveKitRooms livekit_rooms(*livekit_client, livekit_rooms_options);
 
   service::NoRecordings recordings;
-  service::RoomService room_service(**store, clock, random, recordings);
+  service::RoomService room_service(room_store, clock, random, recordings);
   registry::InProcessRegistry participant_registry;
-  service::MeetingService meeting_service(**store, participant_registry, livekit_rooms, recordings, role_grants,
-                                          clock,
-                                          service::MeetingServiceOptions{config.livekit_url,
-                                                                         config.name_pending_ttl.count()});
+  service::MeetingServiceOptions meeting_options;
+  meeting_options.livekit_url = config.livekit_url;
+  meeting_options.webhook_base_url =
+      config.base_url.empty() ? "http://localhost:" + std::to_string(config.server_port) : config.base_url;
+  meeting_options.pending_ttl_ms = config.name_pending_ttl.count();
+  service::MeetingService meeting_service(room_store, participant_registry, livekit_rooms, recordings, role_grants,
+                                          clock, random, meeting_options);
   room_service.SetMeetingTerminator(&meeting_service);
   service::ParticipantService participant_service(
       room_service, participant_registry, livekit_rooms, participant_tokens, role_grants, clock,
@@ -124,7 +171,8 @@ int RunApplication(const Config& config) {
   rooms_handler.Register(router);
   api::RecordingsHandler recordings_handler(authenticator);
   recordings_handler.Register(router);
-  api::OpenRoomAccessGate access_gate;
+  auth::AuthModeRoomAccessGate access_gate(authenticator,
+                                          [&settings] { return settings.auth_mode_to_access_room(); });
   api::ParticipantsHandler participants_handler(participant_service, authenticator, access_gate);
   participants_handler.Register(router);
   api::MeetingsHandler meetings_handler(meeting_service, participant_registry, authenticator);
@@ -132,8 +180,40 @@ int RunApplication(const Config& config) {
   api::LiveKitWebhookHandler livekit_webhook_handler(meeting_service, room_service, livekit_rooms,
                                                      config.livekit_api_key, config.livekit_api_secret, clock);
   livekit_webhook_handler.Register(router);
-  api::SystemHandler system_handler(metrics, [&store]() -> std::string {
-    return (*store)->Ping() ? "" : "store unavailable";
+  api::AuthHandler auth_handler(settings, authenticator, user_tokens, login_limiter);
+  auth_handler.Register(router);
+  api::UsersHandler users_handler(settings, authenticator);
+  users_handler.Register(router);
+  api::GlobalConfigHandler global_config_handler(settings, authenticator);
+  global_config_handler.SetWebhookTester(
+      [&client = *http_client, &clock](const std::string& url, const std::string& api_key) {
+        return webhooks::TestWebhookUrl(client, url, api_key, clock.NowMs());
+      });
+  global_config_handler.Register(router);
+  metrics.AddGauge("convene_login_limiter_clients", "Client addresses tracked by the login rate limiter",
+                   [&login_limiter] { return static_cast<double>(login_limiter.TrackedClients()); });
+
+  // Outgoing webhooks: events are written to the outbox with the state change that caused them and
+  // delivered at least once, in order per room, by this worker.
+  webhooks::SettingsWebhookTarget webhook_target((*database)->Settings());
+  webhooks::WebhookDeliveryOptions webhook_options;
+  webhook_options.on_outcome = [&metrics](webhooks::DeliveryOutcome outcome, std::string_view) {
+    metrics.GetCounter("convene_webhook_deliveries_total", "Outgoing webhook attempts by outcome",
+                       "outcome=\"" + std::string(webhooks::ToString(outcome)) + "\"")
+        ->Increment();
+  };
+  webhooks::WebhookDelivery webhook_delivery(ioc, (*database)->Outbox(), webhook_target, *http_client, clock,
+                                             random, webhook_options);
+  webhook_delivery.Start();
+  meeting_service.SetWebhookSink(
+      [&settings] {
+        const auto config = settings.Config();
+        return config.webhooks.enabled && settings.ApiKey().has_value();
+      },
+      [&webhook_delivery] { webhook_delivery.Wake(); });
+
+  api::SystemHandler system_handler(metrics, [&database]() -> std::string {
+    return (*database)->Ping() ? "" : "store unavailable";
   });
   system_handler.Register(router);
 
@@ -191,6 +271,7 @@ int RunApplication(const Config& config) {
     server.BeginShutdown();
     collector_timer.cancel();
     reconcile_timer.cancel();
+    webhook_delivery.Stop();
     asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
       while (server.OpenConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -206,6 +287,7 @@ int RunApplication(const Config& config) {
   spdlog::info("Convene listening on {}:{} ({} threads, data dir '{}', started in {} ms)",
                config.server_address, *port, config.threads, config.data_dir, startup_ms);
 
+  startup_guard.reset();  // the server's accept loop and the background jobs hold work from now on
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();

@@ -36,6 +36,32 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   return std::chrono::milliseconds(value * factor);
 }
 
+Result<auth::LoginRateLimit> ParseLoginRateLimit(std::string_view text) {
+  auth::LoginRateLimit limit;
+  if (text == "off") {
+    limit.enabled = false;
+    return limit;
+  }
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    return Fail(ConfigError("MEET_LOGIN_RATE_LIMIT", "expected N/duration or off"));
+  }
+  const std::string_view count = text.substr(0, slash);
+  unsigned failures = 0;
+  auto [ptr, ec] = std::from_chars(count.data(), count.data() + count.size(), failures);
+  if (ec != std::errc() || ptr != count.data() + count.size() || failures < 1 || failures > 1000000) {
+    return Fail(ConfigError("MEET_LOGIN_RATE_LIMIT", "the number of failures must be 1-1000000"));
+  }
+  auto window = ParseDuration(text.substr(slash + 1));
+  if (!window || window->count() < 1000) {
+    return Fail(
+        ConfigError("MEET_LOGIN_RATE_LIMIT", "the window must be a duration of at least 1s"));
+  }
+  limit.max_failures = failures;
+  limit.window_ms = window->count();
+  return limit;
+}
+
 Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
   Config c;
   auto str = [&](const char* name, std::string& out) {
@@ -98,6 +124,11 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
   str("MEET_INITIAL_API_KEY", c.initial_api_key);
   if (auto r = boolean("MEET_INITIAL_WEBHOOK_ENABLED", c.initial_webhook_enabled); !r) return Fail(r.error());
   str("MEET_INITIAL_WEBHOOK_URL", c.initial_webhook_url);
+  if (const char* v = getenv_fn("MEET_LOGIN_RATE_LIMIT"); v != nullptr && *v != '\0') {
+    auto limit = ParseLoginRateLimit(v);
+    if (!limit) return Fail(limit.error());
+    c.login_rate_limit = *limit;
+  }
   str("MEET_DATA_DIR", c.data_dir);
   if (c.data_dir.empty()) return Fail(ConfigError("MEET_DATA_DIR", "must not be empty"));
   if (auto r = duration("MEET_ROOM_GC_INTERVAL", c.room_gc_interval); !r) return Fail(r.error());
@@ -136,6 +167,16 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
   str("LIVEKIT_API_SECRET", c.livekit_api_secret);
   if (c.livekit_api_key.empty()) return Fail(ConfigError("LIVEKIT_API_KEY", "must not be empty"));
   if (c.livekit_api_secret.empty()) return Fail(ConfigError("LIVEKIT_API_SECRET", "must not be empty"));
+  str("MEET_AUTH_SECRET", c.auth_secret);
+  if (!c.auth_secret.empty()) {
+    // Access/refresh tokens never share a key with participant (LiveKit) tokens (deviations §1.2).
+    if (c.auth_secret == c.livekit_api_secret) {
+      return Fail(ConfigError("MEET_AUTH_SECRET", "must differ from LIVEKIT_API_SECRET"));
+    }
+    if (c.auth_secret.size() < 32) {
+      return Fail(ConfigError("MEET_AUTH_SECRET", "must be at least 32 characters"));
+    }
+  }
   for (const auto* url : {&c.livekit_url, &c.livekit_url_private}) {
     const bool ok = url->rfind("ws://", 0) == 0 || url->rfind("wss://", 0) == 0 ||
                     url->rfind("http://", 0) == 0 || url->rfind("https://", 0) == 0;
@@ -163,6 +204,8 @@ Configuration is read from environment variables:
   MEET_INITIAL_ADMIN_PASSWORD                                     (admin)
   MEET_INITIAL_API_KEY      initial API key                       (none)
   MEET_INITIAL_WEBHOOK_ENABLED / MEET_INITIAL_WEBHOOK_URL
+  MEET_AUTH_SECRET          key of admin access/refresh tokens    (derived from LIVEKIT_API_SECRET)
+  MEET_LOGIN_RATE_LIMIT     failed logins per address, or off     (5/5m)
   MEET_DATA_DIR             embedded store directory              (./data)
   MEET_ROOM_GC_INTERVAL     auto-deletion collector interval      (1h)
   MEET_MIN_AUTODELETION_FUTURE  minimum autoDeletionDate lead     (1h)

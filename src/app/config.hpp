@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/login_rate_limiter.hpp"
 #include "core/result.hpp"
 
 namespace convene::app {
@@ -28,6 +29,9 @@ struct Config {
   std::string initial_api_key;
   bool initial_webhook_enabled = false;
   std::string initial_webhook_url;
+  // Admin authentication (deviations §1.2; reference §1.4)
+  std::string auth_secret;  // MEET_AUTH_SECRET; "" = derived from LIVEKIT_API_SECRET
+  auth::LoginRateLimit login_rate_limit;  // MEET_LOGIN_RATE_LIMIT, "5/5m" or "off"
   std::string data_dir = "./data";
   std::chrono::milliseconds room_gc_interval{3600 * 1000};
   std::chrono::milliseconds min_auto_deletion_future{3600 * 1000};
@@ -51,6 +55,9 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*));
 
 /// Parses "1h", "30m", "15s", "500ms", "2d" or a plain number of seconds.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+/// Parses MEET_LOGIN_RATE_LIMIT: "<failures>/<duration>" (e.g. "5/5m", "10/1h") or "off".
+Result<auth::LoginRateLimit> ParseLoginRateLimit(std::string_view text);
 
 /// Text for `convene --help`: every variable with its default.
 std::string ConfigHelp();

@@ -75,5 +75,37 @@ TEST(Duration, ParsesUnits) {
   EXPECT_FALSE(ParseDuration("99999999999999999999h"));
 }
 
+TEST(Config, LoginRateLimit) {
+  auto defaults = Load({});
+  ASSERT_TRUE(defaults);
+  EXPECT_TRUE(defaults->login_rate_limit.enabled);
+  EXPECT_EQ(defaults->login_rate_limit.max_failures, 5u);
+  EXPECT_EQ(defaults->login_rate_limit.window_ms, 5 * 60 * 1000);
+  auto off = Load({{"MEET_LOGIN_RATE_LIMIT", "off"}});
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->login_rate_limit.enabled);
+  auto custom = Load({{"MEET_LOGIN_RATE_LIMIT", "10/1h"}});
+  ASSERT_TRUE(custom);
+  EXPECT_EQ(custom->login_rate_limit.max_failures, 10u);
+  EXPECT_EQ(custom->login_rate_limit.window_ms, 3600 * 1000);
+  for (const char* bad : {"5", "0/5m", "x/5m", "5/", "5/0s", "5/5 parsecs", "-1/5m"}) {
+    auto c = Load({{"MEET_LOGIN_RATE_LIMIT", bad}});
+    ASSERT_FALSE(c) << bad;
+    EXPECT_NE(c.error().message.find("MEET_LOGIN_RATE_LIMIT"), std::string::npos);
+  }
+}
+
+TEST(Config, AuthSecretMustBeLongAndDistinctFromTheLiveKitSecret) {
+  EXPECT_EQ(Load({})->auth_secret, "");
+  const std::string good(32, 'k');
+  EXPECT_EQ(Load({{"MEET_AUTH_SECRET", good}})->auth_secret, good);
+  auto short_secret = Load({{"MEET_AUTH_SECRET", "short"}});
+  ASSERT_FALSE(short_secret);
+  EXPECT_EQ(short_secret.error().message.find("short"), std::string::npos);  // never echoed
+  auto same = Load({{"MEET_AUTH_SECRET", good}, {"LIVEKIT_API_SECRET", good}});
+  ASSERT_FALSE(same);
+  EXPECT_EQ(same.error().message, "Invalid MEET_AUTH_SECRET: must differ from LIVEKIT_API_SECRET");
+}
+
 }  // namespace
 }  // namespace convene::app

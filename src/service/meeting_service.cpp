@@ -17,6 +17,7 @@
 #include "store/room_store.hpp"
 #include "tokens/participant_token.hpp"
 #include "tokens/role_grant.hpp"
+#include "webhooks/webhook_signer.hpp"
 
 namespace convene::service {
 
@@ -34,10 +35,10 @@ constexpr std::size_t kScanPageSize = 500;
 
 MeetingService::MeetingService(store::RoomStore& store, registry::ParticipantRegistry& registry,
                                LiveKitRooms& livekit, RecordingsCatalog& recordings,
-                               const tokens::RoleGrantCodec& grants, const Clock& clock,
+                               const tokens::RoleGrantCodec& grants, const Clock& clock, Random& random,
                                MeetingServiceOptions options)
     : store_(store), registry_(registry), livekit_(livekit), recordings_(recordings), grants_(grants),
-      clock_(clock), options_(std::move(options)) {}
+      clock_(clock), random_(random), options_(std::move(options)) {}
 
 void MeetingService::TrackActive(std::string_view room_id, bool active) {
   std::lock_guard lock(active_mutex_);
@@ -48,10 +49,20 @@ void MeetingService::TrackActive(std::string_view room_id, bool active) {
   }
 }
 
+store::RoomEventsFn MeetingService::WebhookEvents(std::string event_type, const bool* fired) {
+  if (!webhooks_enabled_ || !webhooks_enabled_()) return {};
+  return [this, event_type = std::move(event_type), fired, id = "wh_" + random_.Hex(32),
+          now = clock_.NowMs()](const Room& room, store::UpdateAction) -> std::vector<store::OutboxEvent> {
+    if (!*fired) return {};
+    return {webhooks::MakeWebhookEvent(event_type, api::RoomToJson(room, options_.webhook_base_url), now, id)};
+  };
+}
+
 boost::asio::awaitable<Result<void>> MeetingService::ApplyMeetingEnd(std::string_view room_id,
                                                                      std::int64_t finished_at_ms) {
   bool ended = false;
   bool deleted = false;
+  const store::RoomEventsFn events = WebhookEvents("meetingEnded", &ended);
   auto updated = co_await store_.UpdateRoom(
       room_id, [&ended, &deleted](Room& room) -> Result<store::UpdateAction> {
         if (room.status != RoomStatus::kActiveMeeting) return store::UpdateAction::kKeep;
@@ -69,8 +80,10 @@ boost::asio::awaitable<Result<void>> MeetingService::ApplyMeetingEnd(std::string
             return store::UpdateAction::kSave;
         }
         return store::UpdateAction::kKeep;
-      });
+      },
+      events);
   if (!updated) co_return Fail(updated.error());
+  if (ended && events && wake_delivery_) wake_delivery_();
   TrackActive(room_id, false);
   livekit_.Forget(room_id);
   co_await registry_.FinishMeeting(room_id, finished_at_ms);
@@ -208,6 +221,7 @@ boost::asio::awaitable<Result<void>> MeetingService::ParticipantJoined(std::stri
   bool refuse = !*admitted;  // banned: kicked until the meeting ends (deviations §5.1)
 
   bool started = false;
+  const store::RoomEventsFn events = WebhookEvents("meetingStarted", &started);
   auto updated = co_await store_.UpdateRoom(room_id, [&started, &refuse](Room& room) -> Result<store::UpdateAction> {
     if (room.status == RoomStatus::kClosed) {
       // A closed room cannot be joined, not even with a token issued before it closed.
@@ -219,8 +233,9 @@ boost::asio::awaitable<Result<void>> MeetingService::ParticipantJoined(std::stri
     room.status = RoomStatus::kActiveMeeting;
     started = true;
     return store::UpdateAction::kSave;
-  });
+  }, events);
   if (!updated) co_return Fail(updated.error());
+  if (started && events && wake_delivery_) wake_delivery_();
   if (refuse) {
     auto removed = co_await livekit_.client().RemoveParticipant(room_id, participant.identity);
     if (!removed && removed.error().code != ErrorCode::kNotFound) {

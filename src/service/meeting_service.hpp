@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -10,16 +11,15 @@
 
 #include "clients/livekit_client.hpp"
 #include "core/clock.hpp"
+#include "core/random.hpp"
 #include "core/result.hpp"
 #include "domain/participant_role.hpp"
 #include "domain/room.hpp"
 #include "service/meeting_terminator.hpp"
+#include "store/room_store.hpp"
 
 namespace convene::registry {
 class ParticipantRegistry;
-}
-namespace convene::store {
-class RoomStore;
 }
 namespace convene::tokens {
 class RoleGrantCodec;
@@ -40,6 +40,9 @@ class MeetingObserver {
 
 struct MeetingServiceOptions {
   std::string livekit_url;  // public LIVEKIT_URL, written into participant metadata
+  /// Base URL of the room links inside outgoing webhook payloads (MEET_BASE_URL, or
+  /// http://localhost:<SERVER_PORT> as the reference's default).
+  std::string webhook_base_url = "http://localhost:6080";
   /// How long a `reserved` name waits for its participant to join (MEET_NAME_PENDING_TTL).
   std::int64_t pending_ttl_ms = 2 * 60 * 1000;
 };
@@ -50,9 +53,17 @@ class MeetingService final : public MeetingTerminator {
  public:
   MeetingService(store::RoomStore& store, registry::ParticipantRegistry& registry, LiveKitRooms& livekit,
                  RecordingsCatalog& recordings, const tokens::RoleGrantCodec& grants, const Clock& clock,
-                 MeetingServiceOptions options);
+                 Random& random, MeetingServiceOptions options);
 
   void SetObserver(MeetingObserver* observer) { observer_ = observer; }
+
+  /// Outgoing webhooks: `enabled` says whether meetingStarted/meetingEnded events are recorded now
+  /// (webhooks on and an API key to sign with, as the reference decides per event); `wake` tells
+  /// the delivery worker that new events were committed.
+  void SetWebhookSink(std::function<bool()> enabled, std::function<void()> wake) {
+    webhooks_enabled_ = std::move(enabled);
+    wake_delivery_ = std::move(wake);
+  }
 
   /// Deletes the LiveKit room and applies the room's meetingEndAction at once (deviations §5.2).
   /// Idempotent: without a live meeting nothing changes. 404 when the Meet room does not exist.
@@ -82,6 +93,9 @@ class MeetingService final : public MeetingTerminator {
   /// The room_finished transition: only a room in `active_meeting` changes (deviations §6.2).
   boost::asio::awaitable<Result<void>> ApplyMeetingEnd(std::string_view room_id, std::int64_t finished_at_ms);
   void TrackActive(std::string_view room_id, bool active);
+  /// Events for the outbox, written in the store transaction of the room change (deviations §8):
+  /// one `event_type` webhook when `*fired` was set by the mutator and webhooks are enabled.
+  store::RoomEventsFn WebhookEvents(std::string event_type, const bool* fired);
 
   store::RoomStore& store_;
   registry::ParticipantRegistry& registry_;
@@ -89,8 +103,11 @@ class MeetingService final : public MeetingTerminator {
   RecordingsCatalog& recordings_;
   const tokens::RoleGrantCodec& grants_;
   const Clock& clock_;
+  Random& random_;
   MeetingServiceOptions options_;
   MeetingObserver* observer_ = nullptr;
+  std::function<bool()> webhooks_enabled_;
+  std::function<void()> wake_delivery_;
   std::mutex active_mutex_;
   std::set<std::string> active_rooms_;
 };

@@ -13,6 +13,7 @@
 
 #include "core/result.hpp"
 #include "domain/room.hpp"
+#include "store/outbox_store.hpp"
 
 namespace convene::store {
 
@@ -24,6 +25,13 @@ enum class UpdateAction { kKeep, kSave, kDelete };
 /// Runs inside the store's transaction with the current room; must be pure (no I/O, no waiting).
 /// Returning an error aborts the transaction and is passed through to the caller unchanged.
 using RoomMutator = std::function<Result<UpdateAction>(domain::Room&)>;
+
+/// Runs inside the same transaction as an UpdateRoom, right after the mutator, with the room as
+/// the mutator left it (for kDelete: as it was when removed) and the mutator's decision. The
+/// outgoing webhooks it returns are added to the outbox in that transaction, so they are recorded
+/// if and only if the room change commits (deviations §7.2, §8). Must be pure, like the mutator.
+using RoomEventsFn =
+    std::function<std::vector<OutboxEvent>(const domain::Room& after, UpdateAction action)>;
 
 struct RoomPage {
   std::vector<domain::Room> rooms;
@@ -53,6 +61,15 @@ class RoomStore {
   /// nullopt if the room does not exist (the mutator is then not called).
   virtual asio::awaitable<Result<std::optional<domain::Room>>> UpdateRoom(std::string_view room_id,
                                                                          RoomMutator mutator) = 0;
+
+  /// The same, plus the webhook events of the change, written to the outbox in the same
+  /// transaction (see RoomEventsFn). `events` is not called when the room does not exist or the
+  /// mutator fails. kKeep with no events writes nothing; kKeep with events writes only the events.
+  /// A failure to record the events (e.g. kAlreadyExists for a reused event id) rolls the room
+  /// change back and is returned. An exception from `events` propagates, also rolling back.
+  virtual asio::awaitable<Result<std::optional<domain::Room>>> UpdateRoom(std::string_view room_id,
+                                                                         RoomMutator mutator,
+                                                                         RoomEventsFn events) = 0;
 
   /// Rooms with autoDeletionDate < now_ms, ascending by roomId after `after_room_id`.
   virtual asio::awaitable<Result<RoomPage>> ListExpiredRooms(std::int64_t now_ms,

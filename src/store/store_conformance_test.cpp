@@ -18,33 +18,16 @@
 #include <boost/asio/io_context.hpp>
 
 #include "domain/room.hpp"
-#include "store/memory/memory_room_store.hpp"
+#include "store/outbox_store.hpp"
 #include "store/room_store.hpp"
-#include "store/sqlite/sqlite_room_store.hpp"
 #include "store/testing/run_sync.hpp"
+#include "store/testing/store_factories.hpp"
 #include "store/testing/temp_dir.hpp"
 
 namespace convene::store {
 namespace {
 
 using domain::Room;
-
-struct MemoryStoreFactory {
-  static RoomStorePtr Make(const std::string& /*data_dir*/) {
-    return std::make_unique<memory::MemoryRoomStore>();
-  }
-};
-
-struct SqliteStoreFactory {
-  static RoomStorePtr Make(const std::string& data_dir) {
-    auto store = sqlite::SqliteRoomStore::Open(data_dir);
-    if (!store) {
-      ADD_FAILURE() << store.error().message;
-      return nullptr;
-    }
-    return std::move(*store);
-  }
-};
 
 Room MakeRoom(std::string id) {
   Room room;
@@ -93,7 +76,8 @@ template <class Factory>
 class StoreConformanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = Factory::Make(dir_.Path());
+    stores_ = Factory::Make(dir_.Path());
+    store_ = stores_.rooms;
     ASSERT_NE(store_, nullptr);
   }
 
@@ -160,25 +144,27 @@ class StoreConformanceTest : public ::testing::Test {
     return Ids(*page);
   }
 
-  // Destroyed in reverse order: the store before the io_context and the directory.
+  Result<std::optional<Room>> UpdateWithEvents(const std::string& id, RoomMutator mutator,
+                                               RoomEventsFn events) {
+    return Run(store_->UpdateRoom(id, std::move(mutator), std::move(events)));
+  }
+
+  std::vector<OutboxEvent> Outbox() {
+    Result<std::vector<OutboxEvent>> events = Run(stores_.outbox->List(std::nullopt, 1000));
+    EXPECT_TRUE(events) << events.error().message;
+    return events ? std::move(*events) : std::vector<OutboxEvent>{};
+  }
+
+  // Destroyed in reverse order: the stores before the io_context and the directory.
   test::TempDir dir_;
   asio::io_context ioc_;
-  RoomStorePtr store_;
+  test::Stores stores_;
+  RoomStore* store_ = nullptr;
 };
 
-using Implementations = ::testing::Types<MemoryStoreFactory, SqliteStoreFactory>;
+using Implementations = ::testing::Types<test::MemoryStoresFactory, test::SqliteStoresFactory>;
 
-class FactoryNames {
- public:
-  template <class T>
-  static std::string GetName(int) {
-    if (std::is_same_v<T, MemoryStoreFactory>) return "Memory";
-    if (std::is_same_v<T, SqliteStoreFactory>) return "Sqlite";
-    return "Unknown";
-  }
-};
-
-TYPED_TEST_SUITE(StoreConformanceTest, Implementations, FactoryNames);
+TYPED_TEST_SUITE(StoreConformanceTest, Implementations, test::StoresFactoryNames);
 
 // ----- create / get -----
 
@@ -547,6 +533,230 @@ TYPED_TEST(StoreConformanceTest, ListExpiredRoomsFollowsUpdates) {
   ASSERT_TRUE(
       this->Update("later", [](Room&) -> Result<UpdateAction> { return UpdateAction::kDelete; }));
   EXPECT_EQ(this->ExpiredIds(100, "", 10), V{});
+}
+
+// ----- webhook events written with a room change (deviations §7.2, §8) -----
+
+OutboxEvent RoomEvent(std::string id, const Room& room, std::string type) {
+  OutboxEvent event;
+  event.id = std::move(id);
+  event.ordering_key = room.room_id;
+  event.event_type = std::move(type);
+  event.body = "{\"event\":\"" + event.event_type + "\",\"data\":{\"roomId\":\"" + room.room_id +
+               "\",\"status\":\"" + std::string(domain::ToString(room.status)) + "\"}}";
+  event.created_at_ms = 1'700'000'000'123;
+  return event;
+}
+
+TYPED_TEST(StoreConformanceTest, EventsAreCommittedWithASavedRoom) {
+  this->MustCreate(MakeRoom("ev"));
+  int calls = 0;
+  auto updated = this->UpdateWithEvents(
+      "ev",
+      [](Room& room) -> Result<UpdateAction> {
+        room.status = domain::RoomStatus::kActiveMeeting;
+        return UpdateAction::kSave;
+      },
+      [&calls](const Room& after, UpdateAction action) {
+        ++calls;
+        // Called with the room as the mutator left it, and its decision.
+        EXPECT_EQ(after.status, domain::RoomStatus::kActiveMeeting);
+        EXPECT_EQ(action, UpdateAction::kSave);
+        return std::vector<OutboxEvent>{RoomEvent("e-1", after, "meetingStarted"),
+                                        RoomEvent("e-2", after, "other")};
+      });
+  ASSERT_TRUE(updated && *updated) << (updated ? "" : updated.error().message);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(this->Get("ev")->status, domain::RoomStatus::kActiveMeeting);
+  const std::vector<OutboxEvent> outbox = this->Outbox();
+  ASSERT_EQ(outbox.size(), 2u);
+  OutboxEvent expected = RoomEvent("e-1", **updated, "meetingStarted");
+  EXPECT_EQ(outbox[0], expected);
+  EXPECT_EQ(outbox[0].status, OutboxEvent::Status::kPending);
+  EXPECT_EQ(outbox[1].id, "e-2");
+}
+
+TYPED_TEST(StoreConformanceTest, EventsOfADeleteSeeTheRoomAsItWas) {
+  Room room = MakeRoom("gone");
+  room.status = domain::RoomStatus::kActiveMeeting;
+  room.meeting_end_action = domain::MeetingEndAction::kDelete;
+  this->MustCreate(room);
+  auto updated = this->UpdateWithEvents(
+      "gone", [](Room&) -> Result<UpdateAction> { return UpdateAction::kDelete; },
+      [&room](const Room& after, UpdateAction action) {
+        EXPECT_EQ(after, room);
+        EXPECT_EQ(action, UpdateAction::kDelete);
+        return std::vector<OutboxEvent>{RoomEvent("ended", after, "meetingEnded")};
+      });
+  ASSERT_TRUE(updated && *updated);
+  EXPECT_EQ(this->Get("gone"), std::nullopt);
+  const std::vector<OutboxEvent> outbox = this->Outbox();
+  ASSERT_EQ(outbox.size(), 1u);
+  EXPECT_EQ(outbox[0], RoomEvent("ended", room, "meetingEnded"));
+}
+
+TYPED_TEST(StoreConformanceTest, KeepWritesOnlyTheEventsItReturns) {
+  const Room original = MakeRoom("keep");
+  this->MustCreate(original);
+  auto none = this->UpdateWithEvents(
+      "keep",
+      [](Room& room) -> Result<UpdateAction> {
+        room.room_name = "not saved";
+        return UpdateAction::kKeep;
+      },
+      [](const Room&, UpdateAction action) {
+        EXPECT_EQ(action, UpdateAction::kKeep);
+        return std::vector<OutboxEvent>{};
+      });
+  ASSERT_TRUE(none && *none);
+  EXPECT_TRUE(this->Outbox().empty());
+
+  auto some = this->UpdateWithEvents(
+      "keep",
+      [](Room& room) -> Result<UpdateAction> {
+        room.room_name = "still not saved";
+        return UpdateAction::kKeep;
+      },
+      [](const Room& after, UpdateAction) {
+        return std::vector<OutboxEvent>{RoomEvent("kept", after, "x")};
+      });
+  ASSERT_TRUE(some && *some);
+  EXPECT_EQ(this->Get("keep"), original);
+  const std::vector<OutboxEvent> outbox = this->Outbox();
+  ASSERT_EQ(outbox.size(), 1u);
+  EXPECT_EQ(outbox[0].id, "kept");
+}
+
+TYPED_TEST(StoreConformanceTest, MutatorErrorRecordsNoEvents) {
+  const Room original = MakeRoom("err");
+  this->MustCreate(original);
+  bool called = false;
+  auto updated = this->UpdateWithEvents(
+      "err",
+      [](Room& room) -> Result<UpdateAction> {
+        room.room_name = "half-done";
+        return Fail(Error::Make(ErrorCode::kFailedPrecondition, "Room Error", "no"));
+      },
+      [&called](const Room& after, UpdateAction) {
+        called = true;
+        return std::vector<OutboxEvent>{RoomEvent("never", after, "x")};
+      });
+  ASSERT_FALSE(updated);
+  EXPECT_EQ(updated.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_FALSE(called);
+  EXPECT_EQ(this->Get("err"), original);
+  EXPECT_TRUE(this->Outbox().empty());
+}
+
+TYPED_TEST(StoreConformanceTest, UnknownRoomRecordsNoEvents) {
+  bool called = false;
+  auto updated = this->UpdateWithEvents(
+      "ghost", [](Room&) -> Result<UpdateAction> { return UpdateAction::kSave; },
+      [&called](const Room& after, UpdateAction) {
+        called = true;
+        return std::vector<OutboxEvent>{RoomEvent("never", after, "x")};
+      });
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(*updated, std::nullopt);
+  EXPECT_FALSE(called);
+  EXPECT_TRUE(this->Outbox().empty());
+}
+
+TYPED_TEST(StoreConformanceTest, EventFailureRollsTheRoomChangeBack) {
+  const Room original = MakeRoom("dup-event");
+  this->MustCreate(original);
+  auto first = this->UpdateWithEvents(
+      "dup-event", [](Room&) -> Result<UpdateAction> { return UpdateAction::kKeep; },
+      [](const Room& after, UpdateAction) {
+        return std::vector<OutboxEvent>{RoomEvent("taken", after, "x")};
+      });
+  ASSERT_TRUE(first);
+
+  // Delete + a fresh event + a taken id: nothing of it may remain.
+  auto second = this->UpdateWithEvents(
+      "dup-event", [](Room&) -> Result<UpdateAction> { return UpdateAction::kDelete; },
+      [](const Room& after, UpdateAction) {
+        return std::vector<OutboxEvent>{RoomEvent("fresh", after, "x"),
+                                        RoomEvent("taken", after, "y")};
+      });
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(this->Get("dup-event"), original);
+  const std::vector<OutboxEvent> outbox = this->Outbox();
+  ASSERT_EQ(outbox.size(), 1u);
+  EXPECT_EQ(outbox[0].id, "taken");
+  EXPECT_EQ(outbox[0].event_type, "x");
+
+  // Two events of one call with the same id fail the same way.
+  auto third = this->UpdateWithEvents(
+      "dup-event",
+      [](Room& room) -> Result<UpdateAction> {
+        room.room_name = "renamed";
+        return UpdateAction::kSave;
+      },
+      [](const Room& after, UpdateAction) {
+        return std::vector<OutboxEvent>{RoomEvent("twin", after, "x"),
+                                        RoomEvent("twin", after, "y")};
+      });
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(this->Get("dup-event"), original);
+  EXPECT_EQ(this->Outbox().size(), 1u);
+}
+
+TYPED_TEST(StoreConformanceTest, EventsExceptionPropagatesAndRollsBack) {
+  const Room original = MakeRoom("ev-throws");
+  this->MustCreate(original);
+  EXPECT_THROW(this->UpdateWithEvents(
+                   "ev-throws",
+                   [](Room& room) -> Result<UpdateAction> {
+                     room.room_name = "half-done";
+                     return UpdateAction::kSave;
+                   },
+                   [](const Room&, UpdateAction) -> std::vector<OutboxEvent> {
+                     throw std::runtime_error("bug in an events function");
+                   }),
+               std::runtime_error);
+  EXPECT_EQ(this->Get("ev-throws"), original);
+  EXPECT_TRUE(this->Outbox().empty());
+  // Still usable afterwards.
+  auto updated = this->UpdateWithEvents(
+      "ev-throws", [](Room&) -> Result<UpdateAction> { return UpdateAction::kSave; },
+      [](const Room& after, UpdateAction) {
+        return std::vector<OutboxEvent>{RoomEvent("after-throw", after, "x")};
+      });
+  ASSERT_TRUE(updated && *updated);
+  EXPECT_EQ(this->Outbox().size(), 1u);
+}
+
+TYPED_TEST(StoreConformanceTest, EventsOfSuccessiveChangesKeepTheirOrder) {
+  this->MustCreate(MakeRoom("a"));
+  this->MustCreate(MakeRoom("b"));
+  std::vector<std::string> expected;
+  for (int i = 0; i < 6; ++i) {
+    const std::string room_id = i % 2 == 0 ? "a" : "b";
+    const std::string id = "order-" + std::to_string(i);
+    expected.push_back(id);
+    auto updated = this->UpdateWithEvents(
+        room_id, [](Room&) -> Result<UpdateAction> { return UpdateAction::kSave; },
+        [id](const Room& after, UpdateAction) {
+          return std::vector<OutboxEvent>{RoomEvent(id, after, "x")};
+        });
+    ASSERT_TRUE(updated && *updated);
+  }
+  std::vector<std::string> ids;
+  for (const OutboxEvent& event : this->Outbox()) ids.push_back(event.id);
+  EXPECT_EQ(ids, expected);
+}
+
+TYPED_TEST(StoreConformanceTest, UpdateWithoutEventsFunctionWritesNoEvents) {
+  this->MustCreate(MakeRoom("plain"));
+  ASSERT_TRUE(
+      this->Update("plain", [](Room&) -> Result<UpdateAction> { return UpdateAction::kSave; }));
+  auto updated = this->UpdateWithEvents(
+      "plain", [](Room&) -> Result<UpdateAction> { return UpdateAction::kSave; }, RoomEventsFn());
+  ASSERT_TRUE(updated && *updated);
+  EXPECT_TRUE(this->Outbox().empty());
 }
 
 }  // namespace

@@ -15,4 +15,18 @@ Error StoreInternal() { return Error::Internal("Unexpected error while accessing
 
 Error MutatorChangedRoomId() { return StoreInternal(); }
 
+Error OutboxEventAlreadyExists(std::string_view event_id) {
+  Error error = Error::Make(ErrorCode::kAlreadyExists, "Webhook Error",
+                            "Webhook event '" + std::string(event_id) + "' already exists");
+  error.reason = "outbox_duplicate_id";
+  return error;
+}
+
+Error OutboxEventNotFound(std::string_view event_id) {
+  Error error = Error::Make(ErrorCode::kNotFound, "Webhook Error",
+                            "Webhook event '" + std::string(event_id) + "' not found");
+  error.reason = "outbox_unknown_id";
+  return error;
+}
+
 }  // namespace convene::store

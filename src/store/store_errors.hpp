@@ -22,4 +22,10 @@ Error StoreInternal();
 /// 500: a RoomMutator changed room_id, which would silently re-key the room. A programming error.
 Error MutatorChangedRoomId();
 
+/// 409: an outbox event id that is already taken (ids are random: a programming error).
+Error OutboxEventAlreadyExists(std::string_view event_id);
+
+/// 404: OutboxStore::Mark* with an id the outbox does not hold.
+Error OutboxEventNotFound(std::string_view event_id);
+
 }  // namespace convene::store

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "store/memory/memory_outbox_store.hpp"
 #include "store/store_errors.hpp"
 
 namespace convene::store::memory {
@@ -26,7 +27,12 @@ asio::awaitable<Result<RoomPage>> MemoryRoomStore::ListRooms(std::string_view pr
 
 asio::awaitable<Result<std::optional<domain::Room>>> MemoryRoomStore::UpdateRoom(
     std::string_view room_id, RoomMutator mutator) {
-  co_return DoUpdateRoom(room_id, mutator);
+  co_return DoUpdateRoom(room_id, mutator, nullptr);
+}
+
+asio::awaitable<Result<std::optional<domain::Room>>> MemoryRoomStore::UpdateRoom(
+    std::string_view room_id, RoomMutator mutator, RoomEventsFn events) {
+  co_return DoUpdateRoom(room_id, mutator, &events);
 }
 
 asio::awaitable<Result<RoomPage>> MemoryRoomStore::ListExpiredRooms(std::int64_t now_ms,
@@ -65,7 +71,8 @@ RoomPage MemoryRoomStore::DoListRooms(std::string_view prefix, std::string_view 
 }
 
 Result<std::optional<domain::Room>> MemoryRoomStore::DoUpdateRoom(std::string_view room_id,
-                                                                  const RoomMutator& mutator) {
+                                                                  const RoomMutator& mutator,
+                                                                  const RoomEventsFn* events) {
   std::lock_guard lock(mutex_);
   auto it = rooms_.find(room_id);
   if (it == rooms_.end()) return std::nullopt;
@@ -75,6 +82,19 @@ Result<std::optional<domain::Room>> MemoryRoomStore::DoUpdateRoom(std::string_vi
   Result<UpdateAction> action = mutator(room);
   if (!action) return Fail(std::move(action.error()));
   if (room.room_id != it->first) return Fail(MutatorChangedRoomId());
+  std::vector<OutboxEvent> new_events;
+  if (events != nullptr && *events) new_events = (*events)(room, *action);
+  if (!new_events.empty()) {
+    if (outbox_ == nullptr) {
+      return Fail(Error::Internal("MemoryRoomStore has no outbox for webhook events"));
+    }
+    // All or nothing, and before the room changes, which cannot fail after this: a failure here
+    // leaves both untouched. (A concurrent outbox reader may see the events a moment before the
+    // room change becomes visible; acceptable for a fake.)
+    if (Result<void> enqueued = outbox_->EnqueueAll(new_events); !enqueued) {
+      return Fail(std::move(enqueued.error()));
+    }
+  }
   switch (*action) {
     case UpdateAction::kKeep:
       break;

@@ -39,8 +39,70 @@ CREATE INDEX rooms_by_auto_deletion_date ON rooms (auto_deletion_date)
   WHERE auto_deletion_date IS NOT NULL;
 )sql";
 
+// Notes on migration 2 (deployment settings and the webhook outbox):
+// - global_config has exactly one row (singleton = 1). The scalar settings are typed columns;
+//   the appearance themes are a JSON array in the reference's wire shape (only ever read and
+//   written whole, and a list of optional colours fits no column shape), as are a user's roles.
+// - api_keys keeps the order the keys were given in (position), since "the first key" signs
+//   outgoing webhooks (reference §9.4). Keys are stored in plaintext like the reference: they are
+//   the HMAC key for webhooks, so they must be recoverable.
+// - webhook_outbox (deviations §8): seq is the rowid, AUTOINCREMENT so it only grows even after
+//   DeleteDelivered removed the newest row; insertion order is delivery order per ordering_key.
+//   `head` flags each key's oldest pending event, the only one that may be attempted; the
+//   writer keeps it exact (set on insert when the key has no pending event, moved to the next
+//   pending event when the head is delivered or fails). That turns Due() and NextDueAt() into
+//   range scans of the small partial index outbox_heads_by_next_attempt (one entry per key with
+//   pending events) instead of a scan of every pending event.
+// - outbox_pending_by_key finds a key's oldest pending event when a head is replaced, and
+//   whether a key has pending events on insert. outbox_by_status serves List() and
+//   DeleteDelivered().
+constexpr std::string_view kCreateSettingsAndOutbox = R"sql(
+CREATE TABLE global_config (
+  singleton                 INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1),
+  project_id                TEXT    NOT NULL,
+  auth_mode_to_access_room  TEXT    NOT NULL,
+  auth_transport_mode       TEXT    NOT NULL,
+  webhooks_enabled          INTEGER NOT NULL CHECK (webhooks_enabled IN (0, 1)),
+  webhooks_url              TEXT,
+  themes_json               TEXT    NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+  username       TEXT NOT NULL PRIMARY KEY,
+  password_hash  TEXT NOT NULL,
+  roles_json     TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE api_keys (
+  position       INTEGER NOT NULL PRIMARY KEY,
+  api_key        TEXT    NOT NULL,
+  creation_date  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE webhook_outbox (
+  seq                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  id                  TEXT    NOT NULL UNIQUE,
+  ordering_key        TEXT    NOT NULL,
+  event_type          TEXT    NOT NULL,
+  body                TEXT    NOT NULL,
+  created_at_ms       INTEGER NOT NULL,
+  status              TEXT    NOT NULL,
+  attempts            INTEGER NOT NULL,
+  next_attempt_at_ms  INTEGER NOT NULL,
+  last_error          TEXT    NOT NULL,
+  head                INTEGER NOT NULL CHECK (head IN (0, 1))
+) STRICT;
+
+CREATE INDEX outbox_heads_by_next_attempt ON webhook_outbox (next_attempt_at_ms)
+  WHERE status = 'pending' AND head = 1;
+CREATE INDEX outbox_pending_by_key ON webhook_outbox (ordering_key, seq)
+  WHERE status = 'pending';
+CREATE INDEX outbox_by_status ON webhook_outbox (status, seq);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "rooms table", kCreateRooms},
+    Migration{2, "settings and webhook outbox", kCreateSettingsAndOutbox},
 };
 
 // Versions must be 1..N in order: Migrate() relies on it to pick the pending steps.

@@ -1,40 +1,19 @@
 #include "store/sqlite/sqlite_room_store.hpp"
 
 #include <algorithm>
-#include <filesystem>
-#include <future>
 #include <limits>
-#include <system_error>
-#include <type_traits>
 #include <utility>
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
-#include "store/sqlite/schema.hpp"
+#include "store/sqlite/sqlite_connections.hpp"
+#include "store/sqlite/sqlite_outbox_store.hpp"
 #include "store/store_errors.hpp"
 
 namespace convene::store::sqlite {
 namespace {
 
 using domain::Room;
-
-/// The outer error is a diagnostic from the database layer (logged, then replaced by a generic
-/// client-facing error); the inner Result is the operation's own outcome (kAlreadyExists, a
-/// mutator's error), which reaches the caller unchanged.
-template <class T>
-using DbResult = Result<Result<T>>;
-
-// Busy readers and the writer wait this long for a lock before reporting kUnavailable. Only
-// another process (a backup tool, the sqlite3 shell) can hold a lock that long: inside Convene
-// there is one writer and WAL readers do not block.
-constexpr int kBusyTimeoutMs = 5000;
-// Idle read connections kept for reuse; more than the number of threads that read concurrently
-// would never be used.
-constexpr std::size_t kMaxIdleReaders = 16;
 
 // String-literal concatenation keeps every statement a compile-time constant, which is also the
 // key of the per-connection statement cache. The column order is the one BindRoom and ReadRoom
@@ -83,53 +62,6 @@ constexpr const char* kListExpired =
     " WHERE auto_deletion_date < ?1 AND room_id > ?2 ORDER BY room_id LIMIT ?3";
 
 #undef CONVENE_ROOM_COLUMNS
-
-Error StoreClosed() { return Error::Unavailable("Storage Error", "the store is closed"); }
-
-/// Logs the diagnostic (SQLite's own text; bound values, and so secrets, never appear in it) and
-/// returns the generic error clients see.
-Error Report(std::string_view operation, const Error& diagnostic) {
-  if (diagnostic.code == ErrorCode::kUnavailable) {
-    spdlog::warn("room store: {} failed: {}", operation, diagnostic.message);
-  } else {
-    spdlog::error("room store: {} failed: {}", operation, diagnostic.message);
-  }
-  return ToClientError(diagnostic);
-}
-
-template <class T>
-Result<T> ForClient(std::string_view operation, Result<T> result) {
-  if (!result) return Fail(Report(operation, result.error()));
-  return result;
-}
-
-template <class T>
-Result<T> FlattenForClient(std::string_view operation, DbResult<T> result) {
-  if (!result) return Fail(Report(operation, result.error()));
-  return std::move(*result);
-}
-
-/// Runs `f` on the writer pool and resumes the awaiting coroutine on its own executor. co_spawn,
-/// not `co_await post(pool)`: the latter resumes on the caller's executor (CONVENTIONS §4.1).
-/// `f` is moved into the spawned coroutine, so nothing it uses may live in the caller's frame.
-///
-/// GCC 12 mishandles temporaries with non-trivial destructors inside a `co_await` expression
-/// (seen here as a lambda capturing a Room destroyed with garbage after resuming on another
-/// thread), so every such object is bound to a named local first, here and in the callers.
-template <class F>
-asio::awaitable<std::invoke_result_t<F&>> RunOnWriter(asio::thread_pool& pool, F f) {
-  using R = std::invoke_result_t<F&>;
-  auto task = [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); };
-  co_return co_await asio::co_spawn(pool, std::move(task), asio::use_awaitable);
-}
-
-template <class... Args>
-Result<void> BindAll(Statement& statement, const Args&... args) {
-  int index = 0;
-  Result<void> result;
-  (void)(... && (result = statement.Bind(++index, args)).has_value());
-  return result;
-}
 
 /// Binds ?1..?15 in CONVENE_ROOM_COLUMNS order.
 Result<void> BindRoom(Statement& statement, const Room& room) {
@@ -273,229 +205,66 @@ ListQuery PickListQuery(std::string_view prefix, std::string_view after_room_id)
   return {sql, after_is_tighter ? after_room_id : prefix, std::move(upper)};
 }
 
-Result<void> ConfigureConnection(Db& db) {
-  // busy_timeout first: the statements below may themselves need a lock.
-  return db.Exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs) +
-                 "; PRAGMA foreign_keys = ON;");
-}
-
-Result<void> ConfigureWriter(Db& db) {
-  if (Result<void> configured = ConfigureConnection(db); !configured) return configured;
-  // WAL: readers never block the writer and vice versa. The mode is persistent in the file.
-  Result<std::string> mode = db.QueryText("PRAGMA journal_mode = WAL");
-  if (!mode) return Fail(std::move(mode.error()));
-  if (*mode != "wal") {
-    return Fail(Error::Internal("cannot enable WAL journal mode (got '" + *mode + "')"));
-  }
-  // FULL, not WAL's usual NORMAL: a commit is only acknowledged once the WAL is fsynced, so an
-  // acknowledged write survives power loss (deviations §7.2). Per connection, hence here.
-  return db.Exec("PRAGMA synchronous = FULL");
-}
-
-Result<std::unique_ptr<Db>> OpenReader(const std::string& path) {
-  Result<Db> db = Db::Open(path, OpenMode::kReadOnly);
-  if (!db) return Fail(std::move(db.error()));
-  if (Result<void> configured = ConfigureConnection(*db); !configured) {
-    return Fail(std::move(configured.error()));
-  }
-  return std::make_unique<Db>(std::move(*db));
-}
-
-Result<std::vector<std::string>> ExplainOn(Db& db, std::string_view sql) {
-  Result<Statement> explain = db.Prepare("EXPLAIN QUERY PLAN " + std::string(sql));
-  if (!explain) return Fail(std::move(explain.error()));
-  std::vector<std::string> lines;
-  for (;;) {
-    Result<bool> row = explain->Step();
-    if (!row) return Fail(std::move(row.error()));
-    if (!*row) return lines;
-    lines.emplace_back(explain->ColumnText(3));  // columns: id, parent, notused, detail
-  }
-}
+constexpr std::string_view kComponent = "room store";
 
 }  // namespace
-
-// ----- connection pool for readers -----
-
-/// A read connection borrowed from the pool; goes back when the lease ends.
-class SqliteRoomStore::ReaderLease {
- public:
-  ReaderLease(SqliteRoomStore& store, std::unique_ptr<Db> db)
-      : store_(&store), db_(std::move(db)) {}
-  ReaderLease(ReaderLease&& other) noexcept = default;
-  ReaderLease& operator=(ReaderLease&&) = delete;
-  ~ReaderLease() {
-    if (db_) store_->ReleaseReader(std::move(db_));
-  }
-
-  Db& operator*() const { return *db_; }
-  Db* operator->() const { return db_.get(); }
-
- private:
-  SqliteRoomStore* store_;
-  std::unique_ptr<Db> db_;
-};
-
-Result<SqliteRoomStore::ReaderLease> SqliteRoomStore::AcquireReader() {
-  {
-    std::lock_guard lock(readers_mutex_);
-    if (readers_closed_) return Fail(StoreClosed());
-    if (!idle_readers_.empty()) {
-      std::unique_ptr<Db> db = std::move(idle_readers_.back());
-      idle_readers_.pop_back();
-      return ReaderLease(*this, std::move(db));
-    }
-  }
-  // Opening takes ~100 µs; do it outside the lock. Happens once per concurrently reading thread.
-  Result<std::unique_ptr<Db>> db = OpenReader(path_);
-  if (!db) return Fail(std::move(db.error()));
-  return ReaderLease(*this, std::move(*db));
-}
-
-void SqliteRoomStore::ReleaseReader(std::unique_ptr<Db> reader) {
-  std::unique_lock lock(readers_mutex_);
-  if (!readers_closed_ && idle_readers_.size() < kMaxIdleReaders) {
-    idle_readers_.push_back(std::move(reader));
-    return;
-  }
-  lock.unlock();
-  reader.reset();  // closes the connection outside the lock
-}
 
 // ----- lifecycle -----
 
 Result<std::unique_ptr<SqliteRoomStore>> SqliteRoomStore::Open(std::string data_dir) {
-  if (data_dir.empty()) return Fail(Error::Internal("SQLite store: the data directory is empty"));
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    return Fail(Error::Unavailable(
-        "Storage Error", "cannot create data directory '" + data_dir + "': " + ec.message()));
-  }
-  std::string path = (std::filesystem::path(data_dir) / kFileName).string();
-  auto with_path = [&path](Error error) {
-    error.message = "SQLite store '" + path + "': " + error.message;
-    return error;
-  };
-
-  Result<Db> writer = Db::Open(path, OpenMode::kReadWriteCreate);
-  if (!writer) return Fail(std::move(writer.error()));  // already names the path
-  if (Result<void> configured = ConfigureWriter(*writer); !configured) {
-    return Fail(with_path(std::move(configured.error())));
-  }
-  if (Result<void> migrated = Migrate(*writer); !migrated) {
-    return Fail(with_path(std::move(migrated.error())));
-  }
-  // Open one reader now so that a read-path problem (permissions on the -shm file, ...) fails
-  // start-up rather than the first request.
-  Result<std::unique_ptr<Db>> reader = OpenReader(path);
-  if (!reader) return Fail(with_path(std::move(reader.error())));
-  if (Result<std::int64_t> version = (*reader)->QueryInt64("PRAGMA user_version"); !version) {
-    return Fail(with_path(std::move(version.error())));
-  }
-
-  std::unique_ptr<SqliteRoomStore> store(new SqliteRoomStore(std::move(path), std::move(*writer)));
-  store->ReleaseReader(std::move(*reader));
-  return store;
+  Result<std::unique_ptr<Connections>> connections = Connections::Open(std::move(data_dir));
+  if (!connections) return Fail(std::move(connections.error()));
+  return std::unique_ptr<SqliteRoomStore>(new SqliteRoomStore(std::move(*connections)));
 }
 
-SqliteRoomStore::SqliteRoomStore(std::string path, Db writer)
-    : path_(std::move(path)),
-      writer_(std::move(writer)),
-      // Started last: from here on writer_ belongs to the writer thread.
-      writer_pool_(std::make_unique<asio::thread_pool>(1)) {}
+SqliteRoomStore::SqliteRoomStore(Connections& connections) : connections_(connections) {}
 
-SqliteRoomStore::~SqliteRoomStore() {
-  Close();
-  writer_pool_->join();
-}
+SqliteRoomStore::SqliteRoomStore(std::unique_ptr<Connections> owned)
+    : owned_(std::move(owned)), connections_(*owned_) {}
 
-void SqliteRoomStore::Close() {
-  std::lock_guard close_lock(close_mutex_);
-  if (closed_.exchange(true)) return;
+// Out of line: Connections is incomplete in the header.
+SqliteRoomStore::~SqliteRoomStore() = default;
 
-  // Readers first: the last connection to close checkpoints the WAL into the main file and
-  // deletes it, and only the writer (read-write) can do that.
-  std::vector<std::unique_ptr<Db>> idle;
-  {
-    std::lock_guard lock(readers_mutex_);
-    readers_closed_ = true;
-    idle.swap(idle_readers_);
-  }
-  idle.clear();
+void SqliteRoomStore::Close() { connections_.Close(); }
 
-  // The writer pool has one thread and runs tasks in FIFO order, so this task runs after every
-  // write queued before it: they all commit, and any write queued later finds writer_ closed and
-  // fails with kUnavailable instead of hanging.
-  std::promise<void> closed;
-  asio::post(*writer_pool_, [this, &closed] {
-    if (Result<void> optimized = writer_.Exec("PRAGMA optimize"); !optimized) {
-      spdlog::warn("room store: PRAGMA optimize on close failed: {}", optimized.error().message);
-    }
-    writer_.Close();
-    closed.set_value();
-  });
-  closed.get_future().wait();
-}
+bool SqliteRoomStore::Ping() { return connections_.Ping(); }
 
-bool SqliteRoomStore::Ping() {
-  if (closed_.load()) return false;
-  Result<ReaderLease> reader = AcquireReader();
-  if (!reader) return false;
-  // Reads the database header, so it fails if the file has become unreadable.
-  Result<CachedStatement> probe = (*reader)->Cached("PRAGMA schema_version");
-  if (!probe) return false;
-  Result<bool> row = (*probe)->Step();
-  return row && *row;
-}
+Result<void> SqliteRoomStore::IntegrityCheck() { return connections_.IntegrityCheck(); }
 
-Result<void> SqliteRoomStore::IntegrityCheck() {
-  Result<ReaderLease> reader = AcquireReader();
-  if (!reader) return Fail(std::move(reader.error()));
-  Result<Statement> check = (*reader)->Prepare("PRAGMA integrity_check(20)");
-  if (!check) return Fail(std::move(check.error()));
-  std::string problems;
-  for (;;) {
-    Result<bool> row = check->Step();
-    if (!row) return Fail(std::move(row.error()));
-    if (!*row) break;
-    const std::string_view line = check->ColumnText(0);
-    if (line == "ok") continue;
-    if (!problems.empty()) problems += "; ";
-    problems += line;  // page numbers and index names, never row contents
-  }
-  if (!problems.empty()) {
-    return Fail(
-        Error::Internal("SQLite store '" + path_ + "': integrity check failed: " + problems));
-  }
-  return {};
-}
+const std::string& SqliteRoomStore::Path() const { return connections_.Path(); }
 
 // ----- writes -----
 
 asio::awaitable<Result<void>> SqliteRoomStore::CreateRoom(const domain::Room& room) {
   // The room is copied into the task: the writer must not reach into the caller's frame, which
   // could be destroyed (io_context shutdown) while the task is queued.
-  auto task = [this, room] { return CreateRoomOnWriter(room); };
-  DbResult<void> result = co_await RunOnWriter(*writer_pool_, std::move(task));
-  co_return FlattenForClient("CreateRoom", std::move(result));
+  auto task = [room](Db& db) { return CreateRoomOnWriter(db, room); };
+  DbResult<void> result = co_await connections_.Write(std::move(task));
+  co_return FlattenForClient(kComponent, "CreateRoom", std::move(result));
 }
 
 asio::awaitable<Result<std::optional<domain::Room>>> SqliteRoomStore::UpdateRoom(
     std::string_view room_id, RoomMutator mutator) {
-  auto task = [this, id = std::string(room_id), mutator = std::move(mutator)] {
-    return UpdateRoomOnWriter(id, mutator);
+  auto task = [id = std::string(room_id), mutator = std::move(mutator)](Db& db) {
+    return UpdateRoomOnWriter(db, id, mutator, nullptr);
   };
-  DbResult<std::optional<Room>> result = co_await RunOnWriter(*writer_pool_, std::move(task));
-  co_return FlattenForClient("UpdateRoom", std::move(result));
+  DbResult<std::optional<Room>> result = co_await connections_.Write(std::move(task));
+  co_return FlattenForClient(kComponent, "UpdateRoom", std::move(result));
 }
 
-DbResult<void> SqliteRoomStore::CreateRoomOnWriter(const domain::Room& room) {
-  if (!writer_.IsOpen()) return Fail(StoreClosed());
-  Result<Transaction> tx = Transaction::Begin(writer_);
+asio::awaitable<Result<std::optional<domain::Room>>> SqliteRoomStore::UpdateRoom(
+    std::string_view room_id, RoomMutator mutator, RoomEventsFn events) {
+  auto task = [id = std::string(room_id), mutator = std::move(mutator), events = std::move(events)](
+                  Db& db) { return UpdateRoomOnWriter(db, id, mutator, &events); };
+  DbResult<std::optional<Room>> result = co_await connections_.Write(std::move(task));
+  co_return FlattenForClient(kComponent, "UpdateRoom", std::move(result));
+}
+
+DbResult<void> SqliteRoomStore::CreateRoomOnWriter(Db& db, const domain::Room& room) {
+  Result<Transaction> tx = Transaction::Begin(db);
   if (!tx) return Fail(std::move(tx.error()));
   {
-    Result<CachedStatement> insert = writer_.Cached(kInsertRoom);
+    Result<CachedStatement> insert = db.Cached(kInsertRoom);
     if (!insert) return Fail(std::move(insert.error()));
     if (Result<void> bound = BindRoom(**insert, room); !bound)
       return Fail(std::move(bound.error()));
@@ -503,20 +272,21 @@ DbResult<void> SqliteRoomStore::CreateRoomOnWriter(const domain::Room& room) {
   }
   // ON CONFLICT DO NOTHING turns a taken id into "0 rows changed" instead of a constraint error,
   // so no other constraint failure can be mistaken for a duplicate.
-  if (writer_.Changes() == 0) return Result<void>(Fail(RoomAlreadyExists(room.room_id)));
+  if (db.Changes() == 0) return Result<void>(Fail(RoomAlreadyExists(room.room_id)));
   if (Result<void> committed = tx->Commit(); !committed) return Fail(std::move(committed.error()));
   return Result<void>();
 }
 
-DbResult<std::optional<Room>> SqliteRoomStore::UpdateRoomOnWriter(const std::string& room_id,
-                                                                  const RoomMutator& mutator) {
+DbResult<std::optional<Room>> SqliteRoomStore::UpdateRoomOnWriter(Db& db,
+                                                                  const std::string& room_id,
+                                                                  const RoomMutator& mutator,
+                                                                  const RoomEventsFn* events) {
   using Outcome = Result<std::optional<Room>>;
-  if (!writer_.IsOpen()) return Fail(StoreClosed());
   // IMMEDIATE: the write lock is held from the read on, so nothing can change the row between
   // the SELECT and the UPDATE (there is one writer anyway, but other processes may exist).
-  Result<Transaction> tx = Transaction::Begin(writer_);
+  Result<Transaction> tx = Transaction::Begin(db);
   if (!tx) return Fail(std::move(tx.error()));
-  Result<std::optional<Room>> current = SelectRoom(writer_, room_id);
+  Result<std::optional<Room>> current = SelectRoom(db, room_id);
   if (!current) return Fail(std::move(current.error()));
   if (!*current) return Outcome(std::optional<Room>());  // the mutator is not called
 
@@ -528,11 +298,16 @@ DbResult<std::optional<Room>> SqliteRoomStore::UpdateRoomOnWriter(const std::str
     spdlog::error("room store: UpdateRoom mutator changed the roomId of '{}'", room_id);
     return Outcome(Fail(MutatorChangedRoomId()));
   }
+  // Before any write, like the mutator: an exception from it leaves nothing to undo but `tx`.
+  std::vector<OutboxEvent> new_events;
+  if (events != nullptr && *events) new_events = (*events)(room, *action);
 
   const char* sql = nullptr;
   switch (*action) {
     case UpdateAction::kKeep:
-      return Outcome(std::move(room));  // nothing to write; the transaction rolls back
+      // Nothing to write unless there are events; the transaction then rolls back.
+      if (new_events.empty()) return Outcome(std::move(room));
+      break;
     case UpdateAction::kSave:
       sql = kUpdateRoom;
       break;
@@ -540,13 +315,19 @@ DbResult<std::optional<Room>> SqliteRoomStore::UpdateRoomOnWriter(const std::str
       sql = kDeleteRoom;
       break;
   }
-  {
-    Result<CachedStatement> write = writer_.Cached(sql);
+  if (sql != nullptr) {
+    Result<CachedStatement> write = db.Cached(sql);
     if (!write) return Fail(std::move(write.error()));
     Result<void> bound =
         *action == UpdateAction::kSave ? BindRoom(**write, room) : (*write)->Bind(1, room_id);
     if (!bound) return Fail(std::move(bound.error()));
     if (Result<void> ran = (*write)->Run(); !ran) return Fail(std::move(ran.error()));
+  }
+  if (!new_events.empty()) {
+    DbResult<void> inserted = InsertOutboxEvents(db, new_events);
+    if (!inserted) return Fail(std::move(inserted.error()));
+    // A taken event id: the room change rolls back with the events already inserted.
+    if (!*inserted) return Outcome(Fail(std::move(inserted->error())));
   }
   if (Result<void> committed = tx->Commit(); !committed) return Fail(std::move(committed.error()));
   return Outcome(std::move(room));
@@ -558,23 +339,24 @@ DbResult<std::optional<Room>> SqliteRoomStore::UpdateRoomOnWriter(const std::str
 
 asio::awaitable<Result<std::optional<domain::Room>>> SqliteRoomStore::GetRoom(
     std::string_view room_id) {
-  co_return ForClient("GetRoom", GetRoomNow(room_id));
+  co_return ForClient(kComponent, "GetRoom", GetRoomNow(room_id));
 }
 
 asio::awaitable<Result<RoomPage>> SqliteRoomStore::ListRooms(std::string_view prefix,
                                                              std::string_view after_room_id,
                                                              std::size_t limit) {
-  co_return ForClient("ListRooms", ListRoomsNow(prefix, after_room_id, limit));
+  co_return ForClient(kComponent, "ListRooms", ListRoomsNow(prefix, after_room_id, limit));
 }
 
 asio::awaitable<Result<RoomPage>> SqliteRoomStore::ListExpiredRooms(std::int64_t now_ms,
                                                                     std::string_view after_room_id,
                                                                     std::size_t limit) {
-  co_return ForClient("ListExpiredRooms", ListExpiredRoomsNow(now_ms, after_room_id, limit));
+  co_return ForClient(kComponent, "ListExpiredRooms",
+                      ListExpiredRoomsNow(now_ms, after_room_id, limit));
 }
 
 Result<std::optional<Room>> SqliteRoomStore::GetRoomNow(std::string_view room_id) {
-  Result<ReaderLease> reader = AcquireReader();
+  Result<Connections::ReaderLease> reader = connections_.AcquireReader();
   if (!reader) return Fail(std::move(reader.error()));
   return SelectRoom(**reader, room_id);
 }
@@ -582,7 +364,7 @@ Result<std::optional<Room>> SqliteRoomStore::GetRoomNow(std::string_view room_id
 Result<RoomPage> SqliteRoomStore::ListRoomsNow(std::string_view prefix,
                                                std::string_view after_room_id, std::size_t limit) {
   const ListQuery query = PickListQuery(prefix, after_room_id);
-  Result<ReaderLease> reader = AcquireReader();
+  Result<Connections::ReaderLease> reader = connections_.AcquireReader();
   if (!reader) return Fail(std::move(reader.error()));
   Result<CachedStatement> list = (*reader)->Cached(query.sql);
   if (!list) return Fail(std::move(list.error()));
@@ -596,7 +378,7 @@ Result<RoomPage> SqliteRoomStore::ListRoomsNow(std::string_view prefix,
 Result<RoomPage> SqliteRoomStore::ListExpiredRoomsNow(std::int64_t now_ms,
                                                       std::string_view after_room_id,
                                                       std::size_t limit) {
-  Result<ReaderLease> reader = AcquireReader();
+  Result<Connections::ReaderLease> reader = connections_.AcquireReader();
   if (!reader) return Fail(std::move(reader.error()));
   Result<CachedStatement> list = (*reader)->Cached(kListExpired);
   if (!list) return Fail(std::move(list.error()));
@@ -610,15 +392,15 @@ Result<RoomPage> SqliteRoomStore::ListExpiredRoomsNow(std::int64_t now_ms,
 
 Result<std::vector<std::string>> SqliteRoomStore::ExplainListRoomsForTest(
     std::string_view prefix, std::string_view after_room_id) {
-  Result<ReaderLease> reader = AcquireReader();
+  Result<Connections::ReaderLease> reader = connections_.AcquireReader();
   if (!reader) return Fail(std::move(reader.error()));
-  return ExplainOn(**reader, PickListQuery(prefix, after_room_id).sql);
+  return ExplainQueryPlan(**reader, PickListQuery(prefix, after_room_id).sql);
 }
 
 Result<std::vector<std::string>> SqliteRoomStore::ExplainListExpiredRoomsForTest() {
-  Result<ReaderLease> reader = AcquireReader();
+  Result<Connections::ReaderLease> reader = connections_.AcquireReader();
   if (!reader) return Fail(std::move(reader.error()));
-  return ExplainOn(**reader, kListExpired);
+  return ExplainQueryPlan(**reader, kListExpired);
 }
 
 }  // namespace convene::store::sqlite

@@ -30,6 +30,7 @@ SCENARIOS=(
   "create_room        create_room.lua         0        mutates   -"
   "get_room           get_room.lua            100      -         rps=20000,p99=5"
   "list_rooms_100     list_rooms.lua          100      -         rps=20000,p99=5"
+  "list_rooms_10      list_rooms_default.lua  100      -         rps=20000,p99=5"
   "get_room_100k      get_room.lua            100000   -         rps=20000,p99=5,rss=30"
   "list_rooms_100k    list_rooms.lua          100000   -         rps=20000,p99=5,rss=30"
   "token_anonymous    participant_token_anonymous.lua  100  livekit  rps=15000,p99=5"

@@ -30,29 +30,36 @@ Response ParticipantsHandler::TokenResponse(const std::string& token) const {
   return res;
 }
 
-boost::asio::awaitable<Response> ParticipantsHandler::Generate(Request& req) const {
+struct ParticipantsHandler::Admitted {
+  service::ParticipantTokenRequest request;
+  service::RoomAccess access;
+};
+
+boost::asio::awaitable<Result<ParticipantsHandler::Admitted>> ParticipantsHandler::Admit(Request& req) const {
   auto body = ParseBody(req);
-  if (!body) co_return Response::FromError(body.error());
+  if (!body) co_return Fail(body.error());
   auto parsed = ParseParticipantTokenRequest(*body);
-  if (!parsed) co_return Response::FromError(parsed.error());
+  if (!parsed) co_return Fail(parsed.error());
   auto access = co_await participants_.ResolveAccess(parsed->room_id, parsed->secret);
-  if (!access) co_return Response::FromError(access.error());
-  if (auto allowed = gate_.Check(req, *access); !allowed) co_return Response::FromError(allowed.error());
+  if (!access) co_return Fail(access.error());
+  if (auto allowed = gate_.Check(req, *access); !allowed) co_return Fail(allowed.error());
+  co_return Admitted{std::move(*parsed), std::move(*access)};
+}
+
+boost::asio::awaitable<Response> ParticipantsHandler::Generate(Request& req) const {
+  auto admitted = co_await Admit(req);
+  if (!admitted) co_return Response::FromError(admitted.error());
   // Generate reads a previous token only from the cookie, in both transport modes (§10.4).
-  auto issued = co_await participants_.Generate(*parsed, *access, req.Cookie(auth::kParticipantTokenCookie));
+  auto issued = co_await participants_.Generate(admitted->request, admitted->access,
+                                                req.Cookie(auth::kParticipantTokenCookie));
   if (!issued) co_return Response::FromError(issued.error());
   co_return TokenResponse(issued->token);
 }
 
 boost::asio::awaitable<Response> ParticipantsHandler::Refresh(Request& req) const {
-  auto body = ParseBody(req);
-  if (!body) co_return Response::FromError(body.error());
-  auto parsed = ParseParticipantTokenRequest(*body);
-  if (!parsed) co_return Response::FromError(parsed.error());
-  auto access = co_await participants_.ResolveAccess(parsed->room_id, parsed->secret);
-  if (!access) co_return Response::FromError(access.error());
-  if (auto allowed = gate_.Check(req, *access); !allowed) co_return Response::FromError(allowed.error());
-  auto issued = co_await participants_.Refresh(*parsed, *access, auth_.ParticipantToken(req));
+  auto admitted = co_await Admit(req);
+  if (!admitted) co_return Response::FromError(admitted.error());
+  auto issued = co_await participants_.Refresh(admitted->request, admitted->access, auth_.ParticipantToken(req));
   if (!issued) co_return Response::FromError(issued.error());
   co_return TokenResponse(issued->token);
 }

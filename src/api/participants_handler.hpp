@@ -43,6 +43,9 @@ class ParticipantsHandler {
   boost::asio::awaitable<http::Response> Refresh(http::Request& req) const;
 
  private:
+  struct Admitted;
+  /// The shared first steps of both routes: body, room and secret, access gate.
+  boost::asio::awaitable<Result<Admitted>> Admit(http::Request& req) const;
   http::Response TokenResponse(const std::string& token) const;
 
   service::ParticipantService& participants_;

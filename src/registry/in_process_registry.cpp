@@ -183,6 +183,14 @@ Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& re
       record.generation = generation;
       return record;
     };
+    // A new entry: the request's role on top of whatever roles it starts with.
+    auto admit_new = [&](ParticipantRecord record) -> ParticipantRecord {
+      ApplyRequestedRole(record, request);
+      record.reserved_at_ms = request.now_ms;
+      record.generation = record.created_generation = generation;
+      room->Insert(record);
+      return record;
+    };
 
     if (request.mode == AdmissionRequest::Mode::kRefresh) {
       const std::string& identity = *request.owned_identity;
@@ -199,11 +207,7 @@ Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& re
       record.identity = identity;
       record.name = identity;
       for (ParticipantRole r : request.token_roles) AddRole(record.roles, r);
-      ApplyRequestedRole(record, request);
-      record.reserved_at_ms = request.now_ms;
-      record.generation = record.created_generation = generation;
-      room->Insert(record);
-      return record;
+      return admit_new(std::move(record));
     }
 
     // Generate.
@@ -240,11 +244,7 @@ Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& re
     } else if (request.owned_identity && !previous_banned) {
       for (ParticipantRole r : request.token_roles) AddRole(record.roles, r);
     }
-    ApplyRequestedRole(record, request);
-    record.reserved_at_ms = request.now_ms;
-    record.generation = record.created_generation = generation;
-    room->Insert(record);
-    return record;
+    return admit_new(std::move(record));
   }
 }
 

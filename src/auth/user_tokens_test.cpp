@@ -127,10 +127,10 @@ TEST_F(UserTokensTest, ParticipantTokenNamedAfterTheAdminIsNotAUserToken) {
 
 TEST_F(UserTokensTest, ExpiryHasZeroTolerance) {
   const std::string token = codec_.Mint(UserTokenType::kAccess, "admin", kAdminRoles);
-  clock_.Advance(7200 * 1000);
-  EXPECT_TRUE(codec_.Verify(token, UserTokenType::kAccess));  // at exp (the verifier's boundary)
+  clock_.Advance(7199 * 1000);
+  EXPECT_TRUE(codec_.Verify(token, UserTokenType::kAccess));  // the last second before exp
   clock_.Advance(1000);
-  EXPECT_FALSE(codec_.Verify(token, UserTokenType::kAccess));
+  EXPECT_FALSE(codec_.Verify(token, UserTokenType::kAccess));  // valid only before exp (RFC 7519)
 }
 
 TEST_F(UserTokensTest, RefusesForgedAndTamperedTokens) {

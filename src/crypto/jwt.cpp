@@ -22,9 +22,8 @@
 //   exactly "HS256", no `crit`), signature, payload (JSON object), `iss`, `exp`, `nbf`. The
 //   payload JSON is parsed only after the signature matched, so without the key an attacker
 //   reaches only the header parser.
-// - Time boundaries follow the header: expired iff now > exp + leeway, not yet valid iff
-//   now + leeway < nbf. So a token is still accepted at exactly exp + leeway (one second more
-//   than RFC 7519's "before exp"; irrelevant next to the leeway itself).
+// - Time boundaries: expired iff now >= exp + leeway (RFC 7519 §4.1.4: valid only *before* exp,
+//   as jose and golang-jwt check it), not yet valid iff now + leeway < nbf.
 // - `exp`/`nbf` must be integral numbers (int64, uint64 or an integral double); anything else,
 //   including a fractional number, is kMalformed. Values beyond int64 saturate.
 // - Header and payload must be JSON objects without numbers outside double range (see
@@ -163,7 +162,7 @@ tl::expected<void, JwtError> CheckClaims(const json::object& payload,
     if (options.require_exp) {
       return tl::unexpected(JwtError::kExpired);
     }
-  } else if (options.now_seconds > SaturatingAdd(**exp, options.leeway_seconds)) {
+  } else if (options.now_seconds >= SaturatingAdd(**exp, options.leeway_seconds)) {
     return tl::unexpected(JwtError::kExpired);
   }
   const auto nbf = ReadNumericDate(payload, "nbf");

@@ -18,7 +18,7 @@ enum class JwtError {
   kBadAlgorithm,      // header alg is not exactly "HS256" (refuses "none" and key confusion)
   kBadSignature,
   kWrongIssuer,
-  kExpired,           // exp missing (when required) or now > exp + leeway
+  kExpired,           // exp missing (when required) or now >= exp + leeway
   kNotYetValid,       // now + leeway < nbf
 };
 

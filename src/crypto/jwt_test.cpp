@@ -242,18 +242,18 @@ TEST_F(JwtTest, IgnoresIssuerWhenNoneIsRequired) {
 }
 
 // ---- Time claims -----------------------------------------------------------------------------
-// Boundary rule (jwt.hpp): expired iff now > exp + leeway; not yet valid iff now + leeway < nbf.
+// Boundary rule (jwt.hpp): expired iff now >= exp + leeway; not yet valid iff now + leeway < nbf.
 
-TEST_F(JwtTest, AcceptsTokenUpToExactlyExpPlusLeeway) {
+TEST_F(JwtTest, AcceptsTokenUntilTheSecondBeforeExpPlusLeeway) {
   const std::string token = Token(R"({"exp":1000})");
-  EXPECT_TRUE(Verify(token, Options(/*now=*/1000, /*leeway=*/0)).has_value());
-  EXPECT_TRUE(Verify(token, Options(/*now=*/1060, /*leeway=*/60)).has_value());
+  EXPECT_TRUE(Verify(token, Options(/*now=*/999, /*leeway=*/0)).has_value());
+  EXPECT_TRUE(Verify(token, Options(/*now=*/1059, /*leeway=*/60)).has_value());
 }
 
-TEST_F(JwtTest, RejectsTokenOneSecondAfterExpPlusLeeway) {
+TEST_F(JwtTest, RejectsTokenFromTheSecondOfExpPlusLeeway) {
   const std::string token = Token(R"({"exp":1000})");
-  EXPECT_EQ(VerifyError(token, Options(/*now=*/1001, /*leeway=*/0)), JwtError::kExpired);
-  EXPECT_EQ(VerifyError(token, Options(/*now=*/1061, /*leeway=*/60)), JwtError::kExpired);
+  EXPECT_EQ(VerifyError(token, Options(/*now=*/1000, /*leeway=*/0)), JwtError::kExpired);
+  EXPECT_EQ(VerifyError(token, Options(/*now=*/1060, /*leeway=*/60)), JwtError::kExpired);
 }
 
 TEST_F(JwtTest, AcceptsTokenFromExactlyNbfMinusLeeway) {

@@ -110,7 +110,7 @@ tl::expected<ParticipantClaims, ParticipantTokenCodec::Problem> ParticipantToken
                                                               nbf->get_int64() > now) {
       return invalid;
     }
-    if (claims.expires_at + grace_seconds < now) return invalid;
+    if (claims.expires_at + grace_seconds <= now) return invalid;
   }
   const json::value* video = payload->if_contains("video");
   if (video == nullptr || !video->is_object()) return tl::unexpected(Problem::kBadMetadata);

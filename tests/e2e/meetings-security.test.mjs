@@ -1,7 +1,7 @@
 // Who may call the meetings routes, and participant access to GET /api/v1/rooms/{roomId}[/config].
 // Spec: reference-api.md §2.4, §3.1 (PARTICIPANT validator), §4.1 (GET room), §4.4, §9.5, §10.10;
-// Appendix B.8 (ported; admin-token and cookie cases pending); convene-deviations.md §1.2, §2.3.
-import { after, before, describe, it, test } from 'node:test';
+// Appendix B.8 (ported); convene-deviations.md §1.2, §2.3.
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   API_KEY,
@@ -13,6 +13,7 @@ import {
   signJwt,
   startStack,
 } from './support/livekit.mjs';
+import { adminSession } from './support/convene.mjs';
 
 const UNAUTHORIZED = ['Authentication Error', 'Unauthorized'];
 const INVALID_TOKEN = ['Authentication Error', 'Invalid token'];
@@ -25,9 +26,12 @@ let otherRoom;
 let mod;
 let spk;
 let otherMod;
+let admin; // admin session (access token; switches the transport mode)
+let kickTarget = 'TARGET'; // identity of the participant the kick endpoint removes
 
 before(async () => {
   s = await startStack();
+  admin = await adminSession(s.convene);
   room = await s.createRoom({ roomName: 'secure' });
   otherRoom = await s.createRoom({ roomName: 'other' });
   mod = await s.participant(room, 'MODERATOR', 'moderator');
@@ -45,22 +49,25 @@ after(async () => {
 const endpoints = [
   {
     name: 'Update Participant in Meeting Tests',
-    call: (roomId, headers) => request(s.convene.url, 'PUT', `/internal-api/v1/meetings/${roomId}/participants/SPEAKER/role`, { headers, json: { role: 'moderator' } }),
+    call: (roomId, headers, q = '') => request(s.convene.url, 'PUT', `/internal-api/v1/meetings/${roomId}/participants/SPEAKER/role${q}`, { headers, json: { role: 'moderator' } }),
     ok: () => ({ message: "Participant 'SPEAKER' role updated to 'moderator'" }),
     prepare: async () => {},
   },
   {
     name: 'Kick Participant from Meeting Tests',
-    call: (roomId, headers) => request(s.convene.url, 'DELETE', `/internal-api/v1/meetings/${roomId}/participants/TARGET`, { headers }),
-    ok: () => ({ message: `Participant 'TARGET' kicked successfully from room '${room.roomId}'` }),
+    // A kicked identity stays banned until the meeting ends (deviations §5.1), so a second target
+    // asking for the name TARGET gets another identity (TARGET_1).
+    call: (roomId, headers, q = '') => request(s.convene.url, 'DELETE', `/internal-api/v1/meetings/${roomId}/participants/${kickTarget}${q}`, { headers }),
+    ok: () => ({ message: `Participant '${kickTarget}' kicked successfully from room '${room.roomId}'` }),
     prepare: async () => {
       const target = await s.participant(room, 'TARGET', 'speaker');
       await s.join(target.token);
+      kickTarget = target.identity;
     },
   },
   {
     name: 'End Meeting Tests',
-    call: (roomId, headers) => request(s.convene.url, 'DELETE', `/internal-api/v1/meetings/${roomId}`, { headers }),
+    call: (roomId, headers, q = '') => request(s.convene.url, 'DELETE', `/internal-api/v1/meetings/${roomId}${q}`, { headers }),
     ok: () => ({ message: `Meeting in room '${room.roomId}' ended successfully` }),
     prepare: async () => {},
   },
@@ -79,7 +86,19 @@ for (const ep of endpoints) {
       assertError(res, 401, ...UNAUTHORIZED);
     });
 
-    test.todo('should fail when user is authenticated as admin (401) — needs admin login (admin-auth issue)');
+    it('should fail when user is authenticated as admin (401)', async () => {
+      assertError(await ep.call(room.roomId, { authorization: `Bearer ${admin.accessToken}` }), 401, ...UNAUTHORIZED);
+      assertError(await ep.call(room.roomId, {}, `?accessToken=${admin.accessToken}`), 401, ...UNAUTHORIZED);
+    });
+
+    it('should fail when the admin is authenticated by cookie in cookie mode (401)', async () => {
+      await admin.setSecurity({ transport: 'cookie' });
+      try {
+        assertError(await ep.call(room.roomId, { cookie: `OvMeetAccessToken=${admin.accessToken}` }), 401, ...UNAUTHORIZED);
+      } finally {
+        await admin.setSecurity({ transport: 'header' });
+      }
+    });
 
     it('should fail when participant is moderator of a different room (403)', async () => {
       assertError(await ep.call(room.roomId, asParticipant(otherMod.token, 'moderator')), 403, ...INSUFFICIENT);
@@ -132,7 +151,26 @@ for (const ep of endpoints) {
       assert.deepEqual(res.body, ep.ok());
     });
 
-    test.todo('should succeed when participant is moderator and token is sent in cookie (cookie transport, admin-auth issue)');
+    it('should succeed when participant is moderator and token is sent in cookie', async () => {
+      await ep.prepare();
+      await admin.setSecurity({ transport: 'cookie' });
+      try {
+        const res = await ep.call(room.roomId, { cookie: `OvMeetParticipantToken=${mod.token}`, 'x-participant-role': 'moderator' });
+        assertStatus(res, 200);
+        assert.deepEqual(res.body, ep.ok());
+      } finally {
+        await admin.setSecurity({ transport: 'header' });
+      }
+    });
+
+    it('cookie mode ignores the x-participant-token header (401)', async () => {
+      await admin.setSecurity({ transport: 'cookie' });
+      try {
+        assertError(await ep.call(room.roomId, asParticipant(mod.token, 'moderator')), 401, ...UNAUTHORIZED);
+      } finally {
+        await admin.setSecurity({ transport: 'header' });
+      }
+    });
   });
 }
 

@@ -1,8 +1,8 @@
 // POST /internal-api/v1/participants/token/refresh against Convene + the LiveKit emulator, with
 // short-lived tokens (MEET_PARTICIPANT_TOKEN_EXPIRATION=2s) and a short grace (4s).
-// Spec: reference-api.md §10.4, §10.5, §10.11; Appendix B.2 (ported), B.7 refresh (pending);
+// Spec: reference-api.md §10.4, §10.5, §10.11; Appendix B.2 (ported; B.7 refresh cases are in participants-token.test.mjs);
 // convene-deviations.md §1.3, §1.4, §1.5, §4, §5.1; bugs B1, B4, B8, B12.
-import { after, before, describe, it, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   assertError,
@@ -16,6 +16,7 @@ import {
   startStack,
   tokenMetadata,
 } from './support/livekit.mjs';
+import { PARTICIPANT_COOKIE, adminSession, findSetCookie, setCookieLines } from './support/convene.mjs';
 
 const TTL = 2;
 const GRACE = 4;
@@ -26,6 +27,7 @@ let room;
 let moderator; // {token, identity, name}
 let speaker;
 let lateToken; // issued at start-up, used once it is past the grace
+let admin; // admin session, for the transport mode
 
 /** Waits until `token` is expired by more than `extraSeconds` (exp has 1 s granularity). */
 async function waitExpired(token, extraSeconds = 0) {
@@ -40,6 +42,7 @@ before(async () => {
   s = await startStack({
     conveneEnv: { MEET_PARTICIPANT_TOKEN_EXPIRATION: `${TTL}s`, MEET_PARTICIPANT_REFRESH_GRACE: `${GRACE}s` },
   });
+  admin = await adminSession(s.convene);
   const lateRoom = await s.createRoom({ roomName: 'late' });
   const late = await s.participant(lateRoom, 'Late', 'moderator');
   await s.join(late.token);
@@ -80,7 +83,39 @@ describe('Refresh Participant Token Tests (B.2)', () => {
     });
   });
 
-  test.todo('should refresh participant token and store it in a cookie when in cookie mode (cookie transport comes with the admin-auth issue)');
+  it('should refresh participant token and store it in a cookie when in cookie mode', async () => {
+    // A fresh previous token, so that the grace cannot run out while the mode changes.
+    const previous = await s.refresh(
+      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+      speaker.token,
+    );
+    await admin.setSecurity({ transport: 'cookie' });
+    try {
+      // Cookie mode reads the previous token from the cookie only (§3.2, §10.4).
+      assertError(
+        await s.tokenRequest(
+          { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+          { refresh: true, previous },
+        ),
+        400, 'Participant Error', 'No participant token provided',
+      );
+      const res = await s.tokenRequest(
+        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+        { refresh: true, cookie: previous },
+      );
+      assertStatus(res, 200);
+      await assertParticipantToken(res.body.token, {
+        roomId: room.roomId, livekitUrl: s.livekitUrl, name: 'SPEAKER', identity: 'SPEAKER', roles: ['speaker'], ttlSeconds: TTL,
+      });
+      assert.equal(setCookieLines(res).length, 1);
+      const cookie = findSetCookie(res, PARTICIPANT_COOKIE);
+      assert.ok(cookie, JSON.stringify(setCookieLines(res)));
+      assert.equal(cookie.value, res.body.token);
+      assert.deepEqual(cookie.attributes, { path: '/', httponly: true, secure: true, samesite: 'None', partitioned: true });
+    } finally {
+      await admin.setSecurity({ transport: 'header' });
+    }
+  });
 
   it('should fail with 400 when secret is invalid', async () => {
     assertError(

@@ -1,7 +1,7 @@
 // POST /internal-api/v1/participants/token against Convene + the LiveKit emulator.
-// Spec: reference-api.md §4.3, §9.2, §10 (10.2–10.11), §11, §12; Appendix B.1 (ported), B.7 (pending);
+// Spec: reference-api.md §4.3, §9.2, §10 (10.2–10.11), §11, §12; Appendix B.1, B.7 (ported);
 // convene-deviations.md §1.1, §1.3, §3.1, §3.4, §4, §6.2; livekit.md §1.
-import { after, before, describe, it, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   assertError,
@@ -15,6 +15,7 @@ import {
   tokenMetadata,
   tokenRoles,
 } from './support/livekit.mjs';
+import { ACCESS_COOKIE, PARTICIPANT_COOKIE, adminSession, bearer, findSetCookie, setCookieLines } from './support/convene.mjs';
 
 const FULL_CONFIG = {
   recording: { enabled: true, allowAccessTo: 'admin_moderator_speaker' },
@@ -23,9 +24,11 @@ const FULL_CONFIG = {
 };
 
 let s;
+let admin; // admin session, for the security config (transport mode, authModeToAccessRoom)
 
 before(async () => {
   s = await startStack();
+  admin = await adminSession(s.convene);
 });
 
 after(async () => {
@@ -88,7 +91,33 @@ describe('Generate Participant Token Tests (B.1)', () => {
     assert.equal(payload.name, 'Carrie');
   });
 
-  test.todo('should generate a participant token and store it in a cookie when in cookie mode (cookie transport comes with the admin-auth issue)');
+  it('should generate a participant token and store it in a cookie when in cookie mode', async () => {
+    const room = await s.createRoom({ roomName: 'cookie mode' });
+    await admin.setSecurity({ transport: 'cookie' });
+    try {
+      const res = await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.moderator, participantName: 'COOKIE' });
+      assertStatus(res, 200);
+      assert.deepEqual(Object.keys(res.body), ['token']);
+      await assertParticipantToken(res.body.token, {
+        roomId: room.roomId, livekitUrl: s.livekitUrl, name: 'COOKIE', identity: 'COOKIE', roles: ['moderator'],
+      });
+      // §9.3, §10.9: a session cookie (no Max-Age/Expires) with the token.
+      assert.equal(setCookieLines(res).length, 1);
+      const cookie = findSetCookie(res, PARTICIPANT_COOKIE);
+      assert.ok(cookie, JSON.stringify(setCookieLines(res)));
+      assert.equal(cookie.value, res.body.token);
+      assert.deepEqual(cookie.attributes, { path: '/', httponly: true, secure: true, samesite: 'None', partitioned: true });
+    } finally {
+      await admin.setSecurity({ transport: 'header' });
+    }
+  });
+
+  it('header mode sets no cookie', async () => {
+    const room = await s.createRoom({ roomName: 'header mode' });
+    const res = await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'NOCOOKIE' });
+    assertStatus(res, 200);
+    assert.deepEqual(setCookieLines(res), []);
+  });
 
   it('should success when participant already exists in the room — an externally joined identity blocks its name (R3 fixed)', async () => {
     const room = await s.createRoom({ roomName: 'external' });
@@ -392,7 +421,95 @@ describe('Previous token in the cookie on generate (deviations §1.3, B1/B2)', (
 });
 
 describe('Participant Token security by authModeToAccessRoom (B.7)', () => {
-  test.todo('moderators_only / all_users modes need an admin access token (admin-auth issue): port the 10 generate and 10 refresh cases of B.7 then');
+  // B.7 ported: "authenticated" = an admin access token (header mode: authorization: Bearer;
+  // "via cookie": cookie mode with OvMeetAccessToken). B.7 refreshes expired tokens; here the
+  // previous tokens are still valid (refreshing expired tokens is B.2, participants-refresh.test.mjs,
+  // and the gate runs before the previous token is looked at).
+  const CASES = [
+    ['should succeed when no authentication is required and participant is speaker', 'none', 'speaker', 'anonymous', 200],
+    ['should succeed when no authentication is required and participant is moderator', 'none', 'moderator', 'anonymous', 200],
+    ['should succeed when authentication is required for moderator and participant is speaker', 'moderators_only', 'speaker', 'anonymous', 200],
+    ['should succeed when authentication is required for moderator, participant is moderator and authenticated', 'moderators_only', 'moderator', 'header', 200],
+    ['should succeed when authentication is required for moderator, participant is moderator and authenticated via cookie', 'moderators_only', 'moderator', 'cookie', 200],
+    ['should fail when authentication is required for moderator and participant is moderator but not authenticated', 'moderators_only', 'moderator', 'anonymous', 401],
+    ['should succeed when authentication is required for all users, participant is speaker and authenticated', 'all_users', 'speaker', 'header', 200],
+    ['should fail when authentication is required for all users and participant is speaker but not authenticated', 'all_users', 'speaker', 'anonymous', 401],
+    ['should succeed when authentication is required for all users, participant is moderator and authenticated', 'all_users', 'moderator', 'header', 200],
+    ['should fail when authentication is required for all users and participant is moderator but not authenticated', 'all_users', 'moderator', 'anonymous', 401],
+  ];
+
+  async function withSecurity(authMode, transport, fn) {
+    await admin.setSecurity({ authMode, transport });
+    try {
+      return await fn();
+    } finally {
+      await admin.setSecurity({ authMode: 'none', transport: 'header' });
+    }
+  }
+
+  /** Headers for the caller: anonymous, admin by Bearer header, or admin by cookie (+ other cookies). */
+  function callerHeaders(caller, cookies = {}) {
+    const headers = caller === 'header' ? bearer(admin.accessToken) : {};
+    const all = { ...cookies, ...(caller === 'cookie' ? { [ACCESS_COOKIE]: admin.accessToken } : {}) };
+    if (Object.keys(all).length) headers.cookie = Object.entries(all).map(([k, v]) => `${k}=${v}`).join('; ');
+    return headers;
+  }
+
+  describe('Generate Participant Token Tests (B.7)', () => {
+    let room;
+    let n = 0;
+    before(async () => {
+      room = await s.createRoom({ roomName: 'b7 generate' });
+    });
+    for (const [name, authMode, role, caller, status] of CASES) {
+      it(`${name} (${status})`, async () => {
+        n += 1;
+        const transport = caller === 'cookie' ? 'cookie' : 'header';
+        const res = await withSecurity(authMode, transport, () =>
+          s.tokenRequest({ roomId: room.roomId, secret: room.secrets[role], participantName: `B7G${n}` }, { headers: callerHeaders(caller) }));
+        if (status === 401) {
+          assertError(res, 401, 'Authentication Error', 'Unauthorized');
+          return;
+        }
+        assertStatus(res, 200);
+        await assertParticipantToken(res.body.token, {
+          roomId: room.roomId, livekitUrl: s.livekitUrl, name: `B7G${n}`, identity: `B7G${n}`, roles: [role],
+        });
+      });
+    }
+  });
+
+  describe('Refresh Participant Token Tests (B.7)', () => {
+    let room;
+    const holders = {};
+    before(async () => {
+      room = await s.createRoom({ roomName: 'b7 refresh' });
+      holders.moderator = await s.participant(room, 'B7MOD', 'moderator');
+      holders.speaker = await s.participant(room, 'B7SPK', 'speaker');
+      await s.join(holders.moderator.token);
+      await s.join(holders.speaker.token);
+    });
+    for (const [name, authMode, role, caller, status] of CASES) {
+      it(`${name} (${status})`, async () => {
+        const h = holders[role];
+        const transport = caller === 'cookie' ? 'cookie' : 'header';
+        const headers = transport === 'cookie'
+          ? callerHeaders(caller, { [PARTICIPANT_COOKIE]: h.token })
+          : { ...callerHeaders(caller), 'x-participant-token': `Bearer ${h.token}` };
+        const res = await withSecurity(authMode, transport, () =>
+          s.tokenRequest({ roomId: room.roomId, secret: room.secrets[role], participantName: h.name, participantIdentity: h.identity }, { refresh: true, headers }));
+        if (status === 401) {
+          assertError(res, 401, 'Authentication Error', 'Unauthorized');
+          return;
+        }
+        assertStatus(res, 200);
+        await assertParticipantToken(res.body.token, {
+          roomId: room.roomId, livekitUrl: s.livekitUrl, name: h.name, identity: h.identity, roles: [role],
+        });
+      });
+    }
+  });
+
   it('should succeed when no authentication is required (default mode none) for speaker and moderator', async () => {
     const room = await s.createRoom({ roomName: 'authnone' });
     assertStatus(await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 's' }), 200);

@@ -21,6 +21,9 @@ BENCH="$ROOT/bench"
 #   flags    "-" or a comma list of:
 #              mutates  the scenario changes the data, so the next scenario gets a fresh server
 #              livekit  start the LiveKit emulator (tests/livekit-emulator) and point Convene at it
+#              admin    log in as the admin once before the scenario and give the script the access
+#                       token in BENCH_ACCESS_TOKEN; when any selected scenario has it, every server
+#                       of the run starts with MEET_LOGIN_RATE_LIMIT=off
 #   targets  "-" or a comma list checked in the report: rps=MIN req/s, p99=MAX ms,
 #            rss=MAX MiB (peak RSS during the run)
 # Consecutive scenarios with the same rooms + livekit fixture share one server and one seeding,
@@ -29,7 +32,9 @@ SCENARIOS=(
   # name              script                  rooms    flags     targets
   "create_room        create_room.lua         0        mutates   -"
   "get_room           get_room.lua            100      -         rps=20000,p99=5"
+  "get_room_access_token  get_room_access_token.lua  100  admin  rps=20000,p99=5"
   "list_rooms_100     list_rooms.lua          100      -         rps=20000,p99=5"
+  "login              login.lua               0        admin     -"
   "list_rooms_10      list_rooms_default.lua  100      -         rps=20000,p99=5"
   "get_room_100k      get_room.lua            100000   -         rps=20000,p99=5,rss=30"
   "list_rooms_100k    list_rooms.lua          100000   -         rps=20000,p99=5,rss=30"
@@ -53,6 +58,8 @@ START_TIMEOUT_S="${BENCH_START_TIMEOUT:-30}"
 RESTART="${BENCH_RESTART:-1}"                 # 1: after a seeded fixture, restart on its data
 RESULTS_DIR="${BENCH_RESULTS_DIR:-$BENCH/results}"
 API_KEY="bench-api-key"
+ADMIN_USER="${BENCH_ADMIN_USER:-admin}"        # MEET_INITIAL_ADMIN_USER of the server and the login
+ADMIN_PASSWORD="${BENCH_ADMIN_PASSWORD:-admin}"
 if [[ -z "${BENCH_DATA_ROOT:-}" ]]; then
   # tmpfs by default: seeding 100 000 rooms on a disk is bound by one fsync per room
   # (synchronous=FULL); set BENCH_DATA_ROOT=/var/tmp to measure with the disk.
@@ -90,11 +97,13 @@ for arg in "$@"; do
 done
 SELECTED=()
 NEED_LIVEKIT=0
+NEED_ADMIN=0
 for line in "${SCENARIOS[@]}"; do
   read -r n script _ flags _ <<<"$line"
   if (($# == 0)) || [[ -n "${WANTED[$n]:-}" ]]; then
     [[ -f "$BENCH/wrk/$script" ]] || die "scenario $n: missing bench/wrk/$script"
     if [[ ",$flags," == *,livekit,* ]]; then NEED_LIVEKIT=1; fi
+    if [[ ",$flags," == *,admin,* ]]; then NEED_ADMIN=1; fi
     SELECTED+=("$line")
   fi
 done
@@ -233,7 +242,9 @@ start_server() {
   local log="$LOGS/server-$((++SERVER_STARTS)).log" t0 t1 deadline line=""
   SERVER_LOG=$log START_ERROR=""
   local senv=(SERVER_ADDRESS=127.0.0.1 SERVER_PORT=0 MEET_DATA_DIR="$data"
-    MEET_INITIAL_API_KEY="$API_KEY" MEET_LOG_LEVEL="$LOG_LEVEL" "$@")
+    MEET_INITIAL_API_KEY="$API_KEY" MEET_LOG_LEVEL="$LOG_LEVEL"
+    MEET_INITIAL_ADMIN_USER="$ADMIN_USER" MEET_INITIAL_ADMIN_PASSWORD="$ADMIN_PASSWORD" "$@")
+  if ((NEED_ADMIN)); then senv+=(MEET_LOGIN_RATE_LIMIT=off); fi
   if [[ -n $SERVER_THREADS ]]; then senv+=(SERVER_THREADS="$SERVER_THREADS"); fi
   t0=${EPOCHREALTIME/[.,]/}
   deadline=$((t0 + START_TIMEOUT_S * 1000000))
@@ -365,11 +376,36 @@ fixture_end() {
 }
 
 # ---- Scenarios ---------------------------------------------------------------------------------
+# admin_login: POST /internal-api/v1/auth/login on the current server (header transport mode, the
+# default) -> ACCESS_TOKEN; on failure returns 1 with LOGIN_ERROR set.
+ACCESS_TOKEN=""
+admin_login() {
+  local out rc=0
+  ACCESS_TOKEN="" LOGIN_ERROR=""
+  out=$(BENCH_PORT="$PORT" BENCH_ADMIN_USER="$ADMIN_USER" BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+    timeout -k 5 30 node --input-type=module -e '
+      const { BENCH_PORT: port, BENCH_ADMIN_USER: username, BENCH_ADMIN_PASSWORD: password } = process.env;
+      const res = await fetch(`http://127.0.0.1:${port}/internal-api/v1/auth/login`, {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username, password }), signal: AbortSignal.timeout(20000) });
+      const text = await res.text();
+      if (res.status !== 200) { console.error(`HTTP ${res.status}: ${text.slice(0, 200)}`); process.exit(1); }
+      const token = JSON.parse(text).accessToken;
+      if (typeof token !== "string" || token === "") { console.error("no accessToken in the answer (cookie transport mode?)"); process.exit(1); }
+      process.stdout.write(token);' 2>&1) || rc=$?
+  if ((rc != 0)); then
+    LOGIN_ERROR="admin login failed (rc $rc): $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+    return 1
+  fi
+  ACCESS_TOKEN=$out
+}
+
 run_wrk() { # script duration outfile
   local secs
   secs=$(seconds_of "$2")
   BENCH_WRK_DIR="$BENCH/wrk" BENCH_API_KEY="$API_KEY" BENCH_ROOMS_FILE="$FIX_ROOMS_FILE" \
-    BENCH_WRK_THREADS="$WRK_THREADS" \
+    BENCH_WRK_THREADS="$WRK_THREADS" BENCH_ACCESS_TOKEN="$ACCESS_TOKEN" \
+    BENCH_ADMIN_USER="$ADMIN_USER" BENCH_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     timeout -k 5 $((secs + 60)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2" --latency \
     --timeout "$WRK_TIMEOUT" -s "$BENCH/wrk/$1" "http://127.0.0.1:$PORT" >"$3" 2>&1
 }
@@ -387,6 +423,15 @@ run_scenario() { # name script
   if ((!FIX_OK)); then
     scenario_record "$name" "$script" skipped "$FIX_ERROR"
     return 0
+  fi
+  ACCESS_TOKEN=""
+  if [[ ",$SC_FLAGS," == *,admin,* ]]; then
+    if ! admin_login; then
+      scenario_record "$name" "$script" failed "$LOGIN_ERROR"
+      echo "bench: $name: $LOGIN_ERROR" >&2
+      return 0
+    fi
+    echo "bench: $name: logged in as '$ADMIN_USER' (access token for the script)" >&2
   fi
   # The RSS sampler covers the warm-up too: memory grown there is part of the scenario's peak.
   local before

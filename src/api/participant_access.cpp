@@ -19,7 +19,11 @@ boost::asio::awaitable<Result<void>> AuthorizeParticipant(const auth::Principal&
   if (claims.identity) {
     auto record = co_await registry.Get(room_id, *claims.identity);
     if (!record) co_return Fail(record.error());
-    if (*record && !(*record)->HasRole(principal.participant_role)) co_return Fail(auth::InsufficientPermissions());
+    // A record without roles was learned from LiveKit (an external join, or this instance
+    // restarted): it has no say, and the verified token's roles stand.
+    if (*record && !(*record)->roles.empty() && !(*record)->HasRole(principal.participant_role)) {
+      co_return Fail(auth::InsufficientPermissions());
+    }
     auto banned = co_await registry.IsBanned(room_id, *claims.identity);
     if (!banned) co_return Fail(banned.error());
     if (*banned) co_return Fail(auth::InsufficientPermissions());

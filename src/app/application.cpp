@@ -229,6 +229,7 @@ int RunApplication(const Config& config) {
     spdlog::critical("{}", port.error().message);
     return 1;
   }
+  if (config.base_url.empty()) meeting_service.SetWebhookBaseUrl("http://localhost:" + std::to_string(*port));
   server.Start();
 
   std::atomic<bool> stopping{false};

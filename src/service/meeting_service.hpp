@@ -56,6 +56,8 @@ class MeetingService final : public MeetingTerminator {
                  Random& random, MeetingServiceOptions options);
 
   void SetObserver(MeetingObserver* observer) { observer_ = observer; }
+  /// Set once the server knows its bound port (SERVER_PORT=0 picks one).
+  void SetWebhookBaseUrl(std::string base_url) { options_.webhook_base_url = std::move(base_url); }
 
   /// Outgoing webhooks: `enabled` says whether meetingStarted/meetingEnded events are recorded now
   /// (webhooks on and an API key to sign with, as the reference decides per event); `wake` tells

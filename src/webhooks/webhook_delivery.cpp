@@ -272,9 +272,12 @@ asio::awaitable<WebhookDelivery::Impl::Outcome> WebhookDelivery::Impl::Send(
   clients::HttpRequest request;
   request.method = "POST";
   request.url = (*target)->url;
-  // X-Timestamp is the creation time, not the attempt's, so every retry carries the same bytes
-  // and signature (outbox_store.hpp).
-  request.headers = WebhookHeaders((*target)->api_key, event.created_at_ms, event.body, event.id);
+  // The body (with its creationDate) and X-Webhook-Id are the same on every attempt, but
+  // X-Timestamp is the time of this attempt, signed anew: receivers following OpenVidu's
+  // "validate events" guide reject timestamps older than a few minutes, and Convene retries for
+  // up to a day. For a first attempt both times are the same, as in the reference.
+  const std::int64_t sent_at = event.attempts == 0 ? event.created_at_ms : clock_.NowMs();
+  request.headers = WebhookHeaders((*target)->api_key, sent_at, event.body, event.id);
   request.body = event.body;
   request.timeout = options_.attempt_timeout;
   Result<clients::HttpResponse> response = co_await http_.Send(std::move(request));

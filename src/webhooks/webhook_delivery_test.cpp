@@ -217,10 +217,12 @@ TEST_F(WebhookDeliveryTest, FailedAttemptsBackOffExponentiallyWithJitter) {
   EXPECT_EQ(Stored("r-1").status, Status::kDelivered);
   EXPECT_EQ(Stored("r-1").attempts, 13);
   EXPECT_EQ(http_.Requests().size(), 13u);
-  // Every retry carried the same bytes and signature.
+  // Every retry carried the same body and X-Webhook-Id, with its own timestamp and signature.
   for (const auto& request : http_.Requests()) {
-    EXPECT_EQ(request.headers, http_.Requests()[0].headers);
     EXPECT_EQ(request.body, http_.Requests()[0].body);
+    EXPECT_EQ(HeaderOf(request, "X-Webhook-Id"), "r-1");
+    EXPECT_EQ(HeaderOf(request, "X-Signature"),
+              fakes::ReferenceHmacHex("ovmeet-test-key", HeaderOf(request, "X-Timestamp") + "." + request.body));
   }
 }
 
@@ -305,13 +307,15 @@ TEST_F(WebhookDeliveryTest, EveryAttemptUsesTheTargetOfThatMoment) {
   EXPECT_EQ(DeliverDue(), 1u);
   target_.target = WebhookTarget::Target{"https://new.example/hook", "ovmeet-new-key"};
   http_.SetScript(FakeHttpClient::Ok());
-  clock_.Set(Stored("a-1").next_attempt_at_ms);
+  const std::int64_t retry_at = Stored("a-1").next_attempt_at_ms;
+  clock_.Set(retry_at);
   EXPECT_EQ(DeliverDue(), 1u);
   ASSERT_EQ(http_.Requests().size(), 2u);
   const clients::HttpRequest& second = http_.Requests()[1];
   EXPECT_EQ(second.url, "https://new.example/hook");
+  EXPECT_EQ(HeaderOf(second, "X-Timestamp"), std::to_string(retry_at));
   EXPECT_EQ(HeaderOf(second, "X-Signature"),
-            SignWebhook("ovmeet-new-key", kT0, Event("a", 1).body));
+            SignWebhook("ovmeet-new-key", retry_at, Event("a", 1).body));
 }
 
 /// An outbox whose MarkDelivered fails the first `failures` times.
@@ -534,18 +538,21 @@ TEST(WebhookDeliveryEndToEnd, RoomChangeEventReachesTheReceiverSigned) {
   Result<std::vector<OutboxEvent>> pending = run((*db)->Outbox().List(Status::kPending, 10));
   ASSERT_TRUE(pending && pending->size() == 1u);
   EXPECT_EQ((*pending)[0].last_error, "HTTP 500 Internal Server Error");
-  clock.Set((*pending)[0].next_attempt_at_ms);
+  const std::int64_t retry_at = (*pending)[0].next_attempt_at_ms;
+  clock.Set(retry_at);
   Result<std::size_t> second = run(delivery.DeliverDue());
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_EQ(*second, 1u);
 
   const std::vector<fakes::Received> seen = receiver.Seen();
   ASSERT_EQ(seen.size(), 2u);
-  for (const fakes::Received& request : seen) {
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    const fakes::Received& request = seen[i];
     EXPECT_EQ(request.method, "POST");
     EXPECT_EQ(request.target, "/hooks/convene?token=abc");
     EXPECT_EQ(request.headers.at("content-type"), "application/json");
-    EXPECT_EQ(request.headers.at("x-timestamp"), std::to_string(kT0));
+    // The first attempt is stamped with the event's time, a retry with its own (signed anew).
+    EXPECT_EQ(request.headers.at("x-timestamp"), std::to_string(i == 0 ? kT0 : retry_at));
     EXPECT_EQ(request.headers.at("x-webhook-id"), "wh-e2e");
     // The receiver's check: HMAC over "<X-Timestamp>.<raw body>" with the API key.
     EXPECT_EQ(

@@ -47,12 +47,13 @@ const attemptsOf = (webhookId) => rx.select({ webhookId });
 
 function assertSameEvent(list) {
   assert.ok(list.length > 0);
+  // Attempts that never reached the receiver are not in `list`, so only the bound is checked.
+  assert.ok(Number(list[0].timestamp) >= list[0].json.creationDate, 'X-Timestamp not before the creationDate');
   for (const d of list) {
     assert.ok(d.verified, `attempt #${d.seq} verifies (${d.verifyError})`);
     assert.equal(d.webhookId, list[0].webhookId, 'same X-Webhook-Id on every attempt');
     assert.equal(d.text, list[0].text, 'same body on every attempt');
-    assert.equal(d.timestamp, list[0].timestamp, 'same X-Timestamp on every attempt');
-    assert.equal(d.signature, list[0].signature, 'same X-Signature on every attempt');
+    assert.ok(Number(d.timestamp) >= Number(list[0].timestamp), 'X-Timestamp is the time of each attempt');
   }
 }
 

@@ -34,6 +34,7 @@ struct InProcessRegistry::RoomState {
   };
 
   std::mutex mutex;
+  bool unlinked = false;  // erased from rooms_; set under `mutex` (see LockRoom)
   std::unordered_map<std::string, ParticipantRecord> by_identity;
   std::unordered_map<std::string, std::string> names;  // folded name -> identity
   std::unordered_map<std::string, SuffixPool> pools;   // folded base -> pool
@@ -135,6 +136,8 @@ InProcessRegistry::InProcessRegistry() = default;
 InProcessRegistry::~InProcessRegistry() = default;
 
 InProcessRegistry::LockedRoom InProcessRegistry::LockRoom(std::string_view room_id, bool create) {
+  // Lock order everywhere: rooms_mutex_ before a room's mutex, never the other way round (a room
+  // mutex is never held while waiting for rooms_mutex_).
   const std::string key(room_id);
   while (true) {
     std::shared_ptr<RoomState> room;
@@ -151,11 +154,9 @@ InProcessRegistry::LockedRoom InProcessRegistry::LockRoom(std::string_view room_
       room = slot;
     }
     std::unique_lock room_lock(room->mutex);
-    // Release() may have unlinked this state between the lookup and the lock; writing into an
-    // unlinked state would silently lose the change, so look it up again.
-    std::shared_lock lock(rooms_mutex_);
-    auto it = rooms_.find(key);
-    if (it != rooms_.end() && it->second == room) return {std::move(room), std::move(room_lock)};
+    // Release() may have unlinked this state between the lookup and the lock; it marks it so,
+    // under the room's mutex, and writing into an unlinked state would lose the change.
+    if (!room->unlinked) return {std::move(room), std::move(room_lock)};
   }
 }
 
@@ -164,13 +165,14 @@ void InProcessRegistry::Release(LockedRoom& locked, std::string_view room_id) {
   const bool empty = locked->Empty();
   locked.lock.unlock();
   if (!empty) return;
-  // Lock order everywhere: a room's mutex is never held while waiting for rooms_mutex_ exclusively,
-  // except here, where rooms_mutex_ comes first.
   std::unique_lock lock(rooms_mutex_);
   auto it = rooms_.find(std::string(room_id));
   if (it == rooms_.end() || it->second != locked.room) return;
   std::lock_guard room_lock(it->second->mutex);
-  if (it->second->Empty()) rooms_.erase(it);
+  if (it->second->Empty()) {
+    it->second->unlinked = true;
+    rooms_.erase(it);
+  }
 }
 
 Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& request) {

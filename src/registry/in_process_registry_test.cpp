@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <atomic>
 #include <thread>
 
 #include "store/testing/run_sync.hpp"
@@ -284,6 +285,32 @@ TEST_F(InProcessRegistryTest, EmptyRoomsAreForgotten) {
   ASSERT_TRUE(registry_.AdmitNow(Generate("Lou")));
   EXPECT_EQ(Run(registry_.Rooms())->size(), 1u);
   registry_.MarkLeftNow("room", "Lou", "Lou");
+  EXPECT_TRUE(Run(registry_.Rooms())->empty());
+}
+
+TEST_F(InProcessRegistryTest, RoomsAppearingAndEmptyingConcurrentlyNeitherDeadlockNorLoseEntries) {
+  // Every admission creates a room state and every leave empties and unlinks it again, so the
+  // lookup-then-lock path races the unlink path all the time (a lock-order inversion here once
+  // hung the server).
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 3000;
+  std::vector<std::thread> threads;
+  std::atomic<int> admitted{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t, &admitted] {
+      for (int i = 0; i < kRounds; ++i) {
+        AdmissionRequest r = Generate("P" + std::to_string(t));
+        r.room_id = "room-" + std::to_string(i % 3);
+        auto a = registry_.AdmitNow(r);
+        if (!a) continue;
+        ++admitted;
+        registry_.MarkLeftNow(r.room_id, a->identity, a->name);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(admitted.load(), kThreads * kRounds);
+  EXPECT_EQ(registry_.ParticipantCount(), 0u);
   EXPECT_TRUE(Run(registry_.Rooms())->empty());
 }
 

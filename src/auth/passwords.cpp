@@ -5,7 +5,9 @@
 #include <cstring>
 #include <memory>
 
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -66,22 +68,42 @@ bool VerifyPasswordBlocking(std::string_view password, std::string_view hash) {
   return crypto::ConstantTimeEquals(computed, hash);
 }
 
+namespace {
+
+// Runs `job` on `pool` and resumes the awaiting coroutine on its own executor as soon as the job
+// is done. (co_spawn onto the pool would first queue its completion behind every other job waiting
+// on the pool, so concurrent logins would all finish together.)
+template <class T, class Job>
+asio::awaitable<T> RunOnPool(asio::thread_pool& pool, Job job) {
+  auto caller = co_await asio::this_coro::executor;
+  // A named initiation: GCC 12 destroys a lambda temporary holding an executor twice when it sits
+  // inside the co_await expression (CONVENTIONS §4.1).
+  auto initiation = [&pool, caller](auto handler, Job work) {
+    asio::post(pool, [handler = std::move(handler), work = std::move(work), caller]() mutable {
+      T result = work();
+      asio::post(caller, [handler = std::move(handler), result = std::move(result)]() mutable {
+        std::move(handler)(std::move(result));
+      });
+    });
+  };
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(T)>(initiation, asio::use_awaitable,
+                                                                                   std::move(job));
+}
+
+}  // namespace
+
 asio::awaitable<Result<std::string>> PasswordHasher::Hash(std::string password) const {
   // GCC 12: a lambda temporary with non-trivial captures inside a co_await expression is destroyed
   // twice, so the job is a named variable (CONVENTIONS §4.1).
-  auto job = [password = std::move(password),
-              cost = cost_]() -> asio::awaitable<Result<std::string>> {
-    co_return HashPasswordBlocking(password, cost);
-  };
-  // co_spawn onto the pool really runs the job there (asio::post would resume on our executor).
-  co_return co_await asio::co_spawn(pool_, std::move(job), asio::use_awaitable);
+  auto job = [password = std::move(password), cost = cost_]() { return HashPasswordBlocking(password, cost); };
+  co_return co_await RunOnPool<Result<std::string>>(pool_, std::move(job));
 }
 
 asio::awaitable<bool> PasswordHasher::Verify(std::string password, std::string hash) const {
-  auto job = [password = std::move(password), hash = std::move(hash)]() -> asio::awaitable<bool> {
-    co_return VerifyPasswordBlocking(password, hash);
+  auto job = [password = std::move(password), hash = std::move(hash)]() {
+    return VerifyPasswordBlocking(password, hash);
   };
-  co_return co_await asio::co_spawn(pool_, std::move(job), asio::use_awaitable);
+  co_return co_await RunOnPool<bool>(pool_, std::move(job));
 }
 
 }  // namespace convene::auth

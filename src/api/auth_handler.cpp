@@ -48,9 +48,7 @@ std::string ClearedTokenCookie(std::string_view name, std::string_view path) {
 
 void AuthHandler::Register(http::Router& router) {
   using http::Method;
-  auto bind = [this](auto member) {
-    return [this, member](Request& req) { return (this->*member)(req); };
-  };
+  auto bind = [this](auto member) { return http::BindHandler(this, member); };
   router.Add(Method::kPost, "/internal-api/v1/auth/login", bind(&AuthHandler::Login));
   router.Add(Method::kPost, "/internal-api/v1/auth/logout", bind(&AuthHandler::Logout));
   router.Add(Method::kPost, "/internal-api/v1/auth/refresh", bind(&AuthHandler::Refresh));

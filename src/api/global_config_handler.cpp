@@ -16,9 +16,7 @@ using http::Response;
 
 void GlobalConfigHandler::Register(http::Router& router) {
   using http::Method;
-  auto bind = [this](auto member) {
-    return [this, member](Request& req) { return (this->*member)(req); };
-  };
+  auto bind = [this](auto member) { return http::BindHandler(this, member); };
   router.Add(Method::kGet, "/internal-api/v1/config/security",
              bind(&GlobalConfigHandler::GetSecurity));
   router.Add(Method::kPut, "/internal-api/v1/config/security",

@@ -42,9 +42,7 @@ RoomsHandler::RoomsHandler(service::RoomService& rooms, const auth::Authenticato
 
 void RoomsHandler::Register(http::Router& router) {
   using http::Method;
-  auto bind = [this](auto member) {
-    return [this, member](Request& req) { return (this->*member)(req); };
-  };
+  auto bind = [this](auto member) { return http::BindHandler(this, member); };
   router.Add(Method::kPost, "/api/v1/rooms", bind(&RoomsHandler::Create));
   router.Add(Method::kGet, "/api/v1/rooms", bind(&RoomsHandler::List));
   router.Add(Method::kDelete, "/api/v1/rooms", bind(&RoomsHandler::BulkDelete));

@@ -37,6 +37,13 @@ class Router {
   std::vector<Route> routes_;
 };
 
+/// A route handler calling `(self->*member)(request)`, for handler classes that register their own
+/// member functions: `router.Add(Method::kGet, "/x", BindHandler(this, &RoomsHandler::Get))`.
+template <class Owner, class Member>
+Handler BindHandler(Owner* self, Member member) {
+  return [self, member](Request& request) { return (self->*member)(request); };
+}
+
 /// Percent-decodes one path segment or query component ('+' is a space only in queries).
 /// Returns false on malformed escapes.
 bool PercentDecode(std::string_view in, bool plus_is_space, std::string& out);

@@ -48,7 +48,13 @@ emulator-test: $(NPM_STAMP)
 e2e-test: build-debug $(NPM_STAMP)
 	CONVENE_BINARY=$(CURDIR)/build/debug/src/convene node --test --test-concurrency=1 tests/e2e/
 
-test: unit-test emulator-test e2e-test
+# A bounded fuzz smoke run is part of every test run (`make fuzz-smoke FUZZ_SECONDS=600` goes
+# longer); the end-to-end suites run last, so the output ends with node:test's summary.
+test:
+	$(MAKE) unit-test
+	$(MAKE) emulator-test
+	$(MAKE) fuzz-smoke FUZZ_SECONDS=15
+	$(MAKE) e2e-test
 
 bench: deps
 	./bench/run.sh
@@ -72,8 +78,8 @@ test-tsan: deps $(NPM_STAMP)
 FUZZ_SECONDS ?= 20
 fuzz-smoke: deps
 	cmake --preset fuzz >/dev/null
-	cmake --build --preset fuzz
-	@for target in jwt twirp_response livekit_webhook request_inputs; do \
+	cmake --build --preset fuzz --target fuzz_jwt fuzz_twirp_response fuzz_livekit_webhook fuzz_request_inputs
+	@set -o pipefail; for target in jwt twirp_response livekit_webhook request_inputs; do \
 	  corpus=build/fuzz/corpus/$$target; mkdir -p $$corpus; cp -n fuzz/corpus/$$target/* $$corpus/ 2>/dev/null; \
 	  echo "fuzz_$$target: $(FUZZ_SECONDS)s"; \
 	  build/fuzz/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus 2>&1 | tail -n 3 || exit 1; \

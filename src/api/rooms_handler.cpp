@@ -250,17 +250,11 @@ boost::asio::awaitable<Response> RoomsHandler::GetRoles(Request& req) const {
 boost::asio::awaitable<Response> RoomsHandler::GetRoleBySecret(Request& req) const {
   auto room_id = ParseRoomIdParam(req.Param("roomId"));
   if (!room_id) co_return ErrorResponse(room_id.error());
-  if (participants_ != nullptr) {
-    // Also accepts a participant-scoped role grant for this room (deviations §2.2).
-    auto access = co_await participants_->ResolveAccess(*room_id, req.Param("secret"));
-    if (!access) co_return ErrorResponse(access.error());
-    co_return Response::Json(200, RoleAndPermissionsJson(*room_id, access->role));
-  }
-  auto room = co_await rooms_.Get(*room_id);
-  if (!room) co_return ErrorResponse(room.error());
-  auto role = domain::RoleForSecret(*room, req.Param("secret"));
-  if (!role) co_return ErrorResponse(domain::UnrecognizedSecret(req.Param("secret"), *room_id));
-  co_return Response::Json(200, RoleAndPermissionsJson(*room_id, *role));
+  // The same resolution as the token routes: a room secret, or a participant-scoped role grant
+  // for this room (deviations §2.2).
+  auto access = co_await participants_->ResolveAccess(*room_id, req.Param("secret"));
+  if (!access) co_return ErrorResponse(access.error());
+  co_return Response::Json(200, RoleAndPermissionsJson(*room_id, access->role));
 }
 
 }  // namespace convene::api

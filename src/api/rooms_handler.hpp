@@ -35,7 +35,8 @@ class RoomsHandler {
   RoomsHandler(service::RoomService& rooms, const auth::Authenticator& auth, const Clock& clock,
                RoomsHandlerOptions options);
 
-  /// Participant access to GET room/config and the config-change signal need the meeting side.
+  /// Participant access to GET room/config, the config-change signal and the role-by-secret route
+  /// need the meeting side; the composition root always wires it.
   void SetMeetingSide(registry::ParticipantRegistry* registry, service::MeetingService* meetings,
                       service::LiveKitRooms* livekit_rooms, service::ParticipantService* participants) {
     registry_ = registry;

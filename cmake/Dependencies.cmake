@@ -8,6 +8,10 @@ find_package(spdlog CONFIG REQUIRED)
 find_package(tl-expected CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
+# Scale-out (issue 5): PostgreSQL through libpq (CMake's own module, no server headers needed) and
+# hiredis 0.14 as the RESP codec only (its CMake config fails without a version: use pkg-config).
+find_package(PostgreSQL REQUIRED)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 
 if(CONVENE_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)

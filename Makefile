@@ -38,9 +38,14 @@ build-debug: deps
 run: build
 	MEET_INITIAL_API_KEY=$${MEET_INITIAL_API_KEY-meet-api-key} ./build/release/src/convene
 
-# The LiveKit client's integration tests drive the emulator, so its npm packages come first.
+# The LiveKit client's integration tests drive the emulator, so its npm packages come first. The
+# Redis and PostgreSQL tests run against a throw-away redis-server and PostgreSQL cluster on
+# 127.0.0.1 (scripts/test-services.sh), stopped again whatever the outcome.
+TEST_SERVICES := $(CURDIR)/build/test-services
 unit-test: build-debug $(NPM_STAMP)
-	cd build/debug && ctest --output-on-failure --timeout 120 -j2
+	eval "$$(scripts/test-services.sh start $(TEST_SERVICES))" && \
+	  (cd build/debug && ctest --output-on-failure --timeout 120 -j2); \
+	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); exit $$status
 
 emulator-test: $(NPM_STAMP)
 	node --test --test-concurrency=1 tests/livekit-emulator/test/

@@ -15,7 +15,66 @@ Error ConfigError(std::string_view variable, std::string_view problem) {
                      fmt::format("Invalid {}: {}", variable, problem));
 }
 
+/// Unsigned decimal in [min, max]; the whole text must be the number.
+std::optional<unsigned> ParseBounded(std::string_view s, unsigned min, unsigned max) {
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || ptr != s.data() + s.size() || value < min || value > max) return std::nullopt;
+  return value;
+}
+
 }  // namespace
+
+// MEET_DATABASE_URL, MEET_DATABASE_POOL_SIZE and the reference's MEET_REDIS_* variables.
+static Result<void> LoadScaleOut(const char* (*getenv_fn)(const char*), Config& c) {
+  const auto get = [&](const char* name) -> std::optional<std::string_view> {
+    const char* v = getenv_fn(name);
+    if (v == nullptr) return std::nullopt;
+    return std::string_view(v);
+  };
+  if (auto url = get("MEET_DATABASE_URL"); url && !url->empty()) {
+    if (url->rfind("postgresql://", 0) != 0 && url->rfind("postgres://", 0) != 0) {
+      // The value may hold a password: never echo it.
+      return Fail(ConfigError("MEET_DATABASE_URL", "must start with postgresql:// or postgres://"));
+    }
+    c.database_url = std::string(*url);
+  }
+  if (auto pool = get("MEET_DATABASE_POOL_SIZE"); pool && !pool->empty()) {
+    auto value = ParseBounded(*pool, 1, 1000);
+    if (!value) return Fail(ConfigError("MEET_DATABASE_POOL_SIZE", "expected a number 1-1000"));
+    c.database_pool_size = *value;
+  }
+
+  RedisConfig& r = c.redis;
+  const auto host = get("MEET_REDIS_HOST");
+  const auto sentinels = get("MEET_REDIS_SENTINEL_HOST_LIST");
+  r.enabled = (host && !host->empty()) || (sentinels && !sentinels->empty());
+  if (host && !host->empty()) r.host = std::string(*host);
+  if (auto port = get("MEET_REDIS_PORT"); port && !port->empty()) {
+    auto value = ParseBounded(*port, 1, 65535);
+    if (!value) return Fail(ConfigError("MEET_REDIS_PORT", "expected a port number 1-65535"));
+    r.port = static_cast<std::uint16_t>(*value);
+  }
+  if (auto v = get("MEET_REDIS_USERNAME")) r.username = std::string(*v);
+  if (auto v = get("MEET_REDIS_PASSWORD")) r.password = std::string(*v);
+  if (auto db = get("MEET_REDIS_DB"); db && !db->empty()) {
+    auto value = ParseBounded(*db, 0, 1'000'000);
+    if (!value) return Fail(ConfigError("MEET_REDIS_DB", "expected a database number"));
+    r.db = static_cast<int>(*value);
+  }
+  if (auto v = get("MEET_REDIS_SENTINEL_MASTER_NAME"); v && !v->empty()) r.sentinel_master_name = std::string(*v);
+  if (auto v = get("MEET_REDIS_SENTINEL_PASSWORD")) r.sentinel_password = std::string(*v);
+  if (sentinels && !sentinels->empty()) {
+    auto list = ParseSentinelList(*sentinels);
+    if (!list) return Fail(list.error());
+    r.sentinels = std::move(*list);
+    if (r.sentinel_password.empty()) {
+      return Fail(ConfigError("MEET_REDIS_SENTINEL_PASSWORD", "is required in Sentinel mode"));
+    }
+  }
+  if (auto v = get("MEET_REDIS_PREFIX"); v && !v->empty()) r.key_prefix = std::string(*v);
+  return {};
+}
 
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   if (text.empty()) return Fail(ConfigError("duration", "empty"));
@@ -60,6 +119,33 @@ Result<auth::LoginRateLimit> ParseLoginRateLimit(std::string_view text) {
   limit.max_failures = failures;
   limit.window_ms = window->count();
   return limit;
+}
+
+Result<std::vector<RedisConfig::Endpoint>> ParseSentinelList(std::string_view text) {
+  std::vector<RedisConfig::Endpoint> endpoints;
+  // Every comma separates two entries, so "a:1," has an empty (invalid) second entry.
+  for (bool last = false; !last;) {
+    const auto comma = text.find(',');
+    last = comma == std::string_view::npos;
+    std::string_view entry = text.substr(0, comma);
+    text = last ? std::string_view{} : text.substr(comma + 1);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    const auto colon = entry.find(':');
+    // As the reference: every entry must split into exactly two parts.
+    if (colon == std::string_view::npos || entry.find(':', colon + 1) != std::string_view::npos ||
+        colon == 0) {
+      return Fail(ConfigError("MEET_REDIS_SENTINEL_HOST_LIST", "expected host:port,host:port"));
+    }
+    const std::string_view port_text = entry.substr(colon + 1);
+    unsigned port = 0;
+    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+      return Fail(ConfigError("MEET_REDIS_SENTINEL_HOST_LIST", "every port must be 1-65535"));
+    }
+    endpoints.push_back({std::string(entry.substr(0, colon)), static_cast<std::uint16_t>(port)});
+  }
+  return endpoints;
 }
 
 Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
@@ -131,6 +217,7 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
   }
   str("MEET_DATA_DIR", c.data_dir);
   if (c.data_dir.empty()) return Fail(ConfigError("MEET_DATA_DIR", "must not be empty"));
+  if (auto r = LoadScaleOut(getenv_fn, c); !r) return Fail(r.error());
   if (auto r = duration("MEET_ROOM_GC_INTERVAL", c.room_gc_interval); !r) return Fail(r.error());
   if (c.room_gc_interval.count() < 100) {
     return Fail(ConfigError("MEET_ROOM_GC_INTERVAL", "must be at least 100ms"));
@@ -207,6 +294,13 @@ Configuration is read from environment variables:
   MEET_AUTH_SECRET          key of admin access/refresh tokens    (derived from LIVEKIT_API_SECRET)
   MEET_LOGIN_RATE_LIMIT     failed logins per address, or off     (5/5m)
   MEET_DATA_DIR             embedded store directory              (./data)
+  MEET_DATABASE_URL         postgresql://user:pass@host:port/db instead of the embedded store
+  MEET_DATABASE_POOL_SIZE   PostgreSQL connections                (8)
+  MEET_REDIS_HOST / MEET_REDIS_PORT  Redis for several instances  (off / 6379)
+  MEET_REDIS_USERNAME / MEET_REDIS_PASSWORD / MEET_REDIS_DB       (none / redispassword / 0)
+  MEET_REDIS_SENTINEL_HOST_LIST  host:port,... turns Sentinel mode on
+  MEET_REDIS_SENTINEL_PASSWORD / MEET_REDIS_SENTINEL_MASTER_NAME  (required / openvidu)
+  MEET_REDIS_PREFIX         prefix of every Redis key             (convene:)
   MEET_ROOM_GC_INTERVAL     auto-deletion collector interval      (1h)
   MEET_MIN_AUTODELETION_FUTURE  minimum autoDeletionDate lead     (1h)
   MEET_PARTICIPANT_TOKEN_EXPIRATION  participant token lifetime    (2h)

@@ -4,11 +4,32 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "auth/login_rate_limiter.hpp"
 #include "core/result.hpp"
 
 namespace convene::app {
+
+/// Redis coordination for several instances (reference §1.2 variable names). Off unless
+/// MEET_REDIS_HOST or MEET_REDIS_SENTINEL_HOST_LIST is set: one instance needs no Redis.
+struct RedisConfig {
+  struct Endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+    bool operator==(const Endpoint&) const = default;
+  };
+  bool enabled = false;
+  std::string host = "localhost";
+  std::uint16_t port = 6379;
+  std::string username;
+  std::string password = "redispassword";  // the reference's default; ignored by a server without one
+  int db = 0;
+  std::vector<Endpoint> sentinels;  // non-empty = Sentinel mode
+  std::string sentinel_password;
+  std::string sentinel_master_name = "openvidu";
+  std::string key_prefix = "convene:";  // MEET_REDIS_PREFIX: lets deployments share one Redis
+};
 
 /// Everything Convene reads from its environment (names and defaults of the reference §1.2, plus
 /// Convene's own MEET_DATA_DIR etc.). Parsed once at start-up; an invalid value stops the process
@@ -33,6 +54,10 @@ struct Config {
   std::string auth_secret;  // MEET_AUTH_SECRET; "" = derived from LIVEKIT_API_SECRET
   auth::LoginRateLimit login_rate_limit;  // MEET_LOGIN_RATE_LIMIT, "5/5m" or "off"
   std::string data_dir = "./data";
+  // Scale-out (issue 5): PostgreSQL instead of the embedded SQLite store, Redis coordination.
+  std::string database_url;  // MEET_DATABASE_URL, postgresql://...; "" = SQLite in data_dir
+  std::size_t database_pool_size = 8;  // MEET_DATABASE_POOL_SIZE
+  RedisConfig redis;
   std::chrono::milliseconds room_gc_interval{3600 * 1000};
   std::chrono::milliseconds min_auto_deletion_future{3600 * 1000};
   // Participants and meetings
@@ -55,6 +80,9 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*));
 
 /// Parses "1h", "30m", "15s", "500ms", "2d" or a plain number of seconds.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+/// Parses MEET_REDIS_SENTINEL_HOST_LIST: "host:port,host:port" (each entry exactly host and port).
+Result<std::vector<RedisConfig::Endpoint>> ParseSentinelList(std::string_view text);
 
 /// Parses MEET_LOGIN_RATE_LIMIT: "<failures>/<duration>" (e.g. "5/5m", "10/1h") or "off".
 Result<auth::LoginRateLimit> ParseLoginRateLimit(std::string_view text);

@@ -107,5 +107,63 @@ TEST(Config, AuthSecretMustBeLongAndDistinctFromTheLiveKitSecret) {
   EXPECT_EQ(same.error().message, "Invalid MEET_AUTH_SECRET: must differ from LIVEKIT_API_SECRET");
 }
 
+TEST(Config, EmbeddedModeNeedsNeitherPostgresNorRedis) {
+  auto c = Load({});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->database_url.empty());
+  EXPECT_FALSE(c->redis.enabled);
+  EXPECT_EQ(c->redis.password, "redispassword");  // the reference's default, used once enabled
+  EXPECT_EQ(c->redis.sentinel_master_name, "openvidu");
+}
+
+TEST(Config, RedisVariablesOfTheReference) {
+  auto c = Load({{"MEET_REDIS_HOST", "redis.internal"}, {"MEET_REDIS_PORT", "6380"},
+                 {"MEET_REDIS_USERNAME", "meet"}, {"MEET_REDIS_PASSWORD", "pw"},
+                 {"MEET_REDIS_DB", "3"}, {"MEET_REDIS_PREFIX", "blue:"},
+                 {"MEET_DATABASE_URL", "postgresql://u:p@db:5432/meet"},
+                 {"MEET_DATABASE_POOL_SIZE", "16"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->redis.enabled);
+  EXPECT_EQ(c->redis.host, "redis.internal");
+  EXPECT_EQ(c->redis.port, 6380);
+  EXPECT_EQ(c->redis.username, "meet");
+  EXPECT_EQ(c->redis.password, "pw");
+  EXPECT_EQ(c->redis.db, 3);
+  EXPECT_EQ(c->redis.key_prefix, "blue:");
+  EXPECT_TRUE(c->redis.sentinels.empty());
+  EXPECT_EQ(c->database_url, "postgresql://u:p@db:5432/meet");
+  EXPECT_EQ(c->database_pool_size, 16u);
+}
+
+TEST(Config, SentinelModeNeedsWellFormedHostsAndAPassword) {
+  auto c = Load({{"MEET_REDIS_SENTINEL_HOST_LIST", "s1:26379, s2:26380"},
+                 {"MEET_REDIS_SENTINEL_PASSWORD", "spw"}, {"MEET_REDIS_SENTINEL_MASTER_NAME", "m"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->redis.enabled);
+  const std::vector<RedisConfig::Endpoint> expected{{"s1", 26379}, {"s2", 26380}};
+  EXPECT_EQ(c->redis.sentinels, expected);
+  EXPECT_EQ(c->redis.sentinel_master_name, "m");
+
+  for (const std::string list : {"s1", "s1:1:2", ":26379", "s1:0", "s1:x", "s1:26379,", ","}) {
+    auto bad = Load({{"MEET_REDIS_SENTINEL_HOST_LIST", list}, {"MEET_REDIS_SENTINEL_PASSWORD", "spw"}});
+    ASSERT_FALSE(bad) << list;
+    EXPECT_NE(bad.error().message.find("MEET_REDIS_SENTINEL_HOST_LIST"), std::string::npos);
+  }
+  auto no_password = Load({{"MEET_REDIS_SENTINEL_HOST_LIST", "s1:26379"}});
+  ASSERT_FALSE(no_password);
+  EXPECT_NE(no_password.error().message.find("MEET_REDIS_SENTINEL_PASSWORD"), std::string::npos);
+}
+
+TEST(Config, ScaleOutValuesAreValidatedWithoutEchoingSecrets) {
+  for (const auto& [name, value] : std::map<std::string, std::string>{
+           {"MEET_REDIS_PORT", "0"}, {"MEET_REDIS_DB", "-1"}, {"MEET_DATABASE_POOL_SIZE", "0"},
+           {"MEET_DATABASE_URL", "mysql://root:hunter2@db/meet"}}) {
+    auto c = Load({{name, value}});
+    ASSERT_FALSE(c) << name;
+    EXPECT_NE(c.error().message.find(name), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().message.find("hunter2"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace convene::app

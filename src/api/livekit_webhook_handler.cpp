@@ -14,10 +14,11 @@ using http::Request;
 using http::Response;
 
 LiveKitWebhookHandler::LiveKitWebhookHandler(service::MeetingService& meetings, service::RoomService& rooms,
-                                             service::LiveKitRooms& livekit_rooms, std::string api_key,
+                                             service::LiveKitRooms& livekit_rooms,
+                                             coordination::EventGate& seen_events, std::string api_key,
                                              std::string_view api_secret, const Clock& clock)
     : meetings_(meetings), rooms_(rooms), livekit_rooms_(livekit_rooms), api_key_(std::move(api_key)),
-      key_(api_secret), clock_(clock) {}
+      key_(api_secret), seen_events_(seen_events), clock_(clock) {}
 
 void LiveKitWebhookHandler::Register(http::Router& router) {
   router.Add(http::Method::kPost, "/livekit/webhook", [this](Request& req) { return Receive(req); });
@@ -32,7 +33,12 @@ boost::asio::awaitable<Response> LiveKitWebhookHandler::Receive(Request& req) {
     co_return Response::FromError(Error::Make(ErrorCode::kUnauthenticated, "Webhook Error",
                                               webhooks::WebhookRejectionText(event.error())));
   }
-  if (!event->id.empty() && !dedupe_.FirstTime(event->id, clock_.NowMs())) co_return Response::Text(200, "", "");
+  if (!event->id.empty()) {
+    auto first = co_await seen_events_.FirstTime(event->id);
+    // Unknown (Redis down): 503, so LiveKit redelivers rather than the effect being lost or doubled.
+    if (!first) co_return Response::FromError(first.error());
+    if (!*first) co_return Response::Text(200, "", "");
+  }
 
   // Ownership (reference §14.2): a Meet room of this name must exist, and when LiveKit's room
   // metadata says who created it, it must be this deployment.
@@ -50,7 +56,7 @@ boost::asio::awaitable<Response> LiveKitWebhookHandler::Receive(Request& req) {
   if (!room) {
     if (room.error().code != ErrorCode::kNotFound) {
       // The store failed: let LiveKit redeliver instead of losing the event.
-      if (!event->id.empty()) dedupe_.Forget(event->id);
+      if (!event->id.empty()) co_await seen_events_.Forget(event->id);
       co_return Response::FromError(room.error());
     }
     co_return Response::Text(200, "", "");
@@ -70,7 +76,7 @@ boost::asio::awaitable<Response> LiveKitWebhookHandler::Receive(Request& req) {
     livekit_rooms_.Remember(room_name);
   }
   if (!handled) {
-    if (!event->id.empty()) dedupe_.Forget(event->id);
+    if (!event->id.empty()) co_await seen_events_.Forget(event->id);
     spdlog::warn("LiveKit webhook {} for room '{}' failed: {}", type, room_name, handled.error().message);
     co_return Response::FromError(handled.error());
   }

@@ -8,7 +8,7 @@
 #include "crypto/hmac.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
-#include "webhooks/event_dedupe.hpp"
+#include "coordination/event_gate.hpp"
 
 namespace convene::http {
 class Router;
@@ -26,8 +26,8 @@ namespace convene::api {
 class LiveKitWebhookHandler {
  public:
   LiveKitWebhookHandler(service::MeetingService& meetings, service::RoomService& rooms,
-                        service::LiveKitRooms& livekit_rooms, std::string api_key, std::string_view api_secret,
-                        const Clock& clock);
+                        service::LiveKitRooms& livekit_rooms, coordination::EventGate& seen_events,
+                        std::string api_key, std::string_view api_secret, const Clock& clock);
 
   void Register(http::Router& router);
   boost::asio::awaitable<http::Response> Receive(http::Request& req);
@@ -38,8 +38,8 @@ class LiveKitWebhookHandler {
   service::LiveKitRooms& livekit_rooms_;
   std::string api_key_;
   crypto::HmacSha256Key key_;
+  coordination::EventGate& seen_events_;  // shared by every instance (deviations §6.1)
   const Clock& clock_;
-  webhooks::EventDedupe dedupe_;
 };
 
 }  // namespace convene::api

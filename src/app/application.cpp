@@ -55,6 +55,7 @@
 #include "store/sqlite/sqlite_settings_store.hpp"
 #include "tokens/participant_token.hpp"
 #include "tokens/role_grant.hpp"
+#include "webhooks/event_dedupe.hpp"
 #include "webhooks/webhook_delivery.hpp"
 #include "webhooks/webhook_tester.hpp"
 
@@ -177,8 +178,10 @@ int RunApplication(const Config& config) {
   participants_handler.Register(router);
   api::MeetingsHandler meetings_handler(meeting_service, participant_registry, authenticator);
   meetings_handler.Register(router);
+  webhooks::InProcessEventGate seen_livekit_events(clock);
   api::LiveKitWebhookHandler livekit_webhook_handler(meeting_service, room_service, livekit_rooms,
-                                                     config.livekit_api_key, config.livekit_api_secret, clock);
+                                                     seen_livekit_events, config.livekit_api_key,
+                                                     config.livekit_api_secret, clock);
   livekit_webhook_handler.Register(router);
   api::AuthHandler auth_handler(settings, authenticator, user_tokens, login_limiter);
   auth_handler.Register(router);

@@ -40,8 +40,18 @@ bool LiveKitRooms::CreatedByUs(std::string_view metadata) const {
 }
 
 void LiveKitRooms::Forget(std::string_view room_id) {
+  ForgetLocally(room_id);
+  if (forget_listener_) forget_listener_(room_id);
+}
+
+void LiveKitRooms::ForgetLocally(std::string_view room_id) {
   std::lock_guard lock(mutex_);
   known_.erase(std::string(room_id));
+}
+
+void LiveKitRooms::ForgetAll() {
+  std::lock_guard lock(mutex_);
+  known_.clear();
 }
 
 void LiveKitRooms::Remember(std::string_view room_id) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,8 +37,20 @@ class LiveKitRooms {
   boost::asio::awaitable<Result<void>> Ensure(const domain::Room& room);
   /// Whether LiveKit has the room (from memory, else ListRooms).
   boost::asio::awaitable<Result<bool>> Exists(std::string_view room_id);
+  /// The LiveKit room is gone (deleted here, room_finished, reconciliation): forgets it and tells
+  /// the forget listener, so other instances forget it too. Without that, another instance would
+  /// keep issuing tokens for a room LiveKit no longer has, and LiveKit would auto-create it on
+  /// join without Convene's metadata.
   void Forget(std::string_view room_id);
+  /// Forgets a room another instance reported gone (no listener call: no echo).
+  void ForgetLocally(std::string_view room_id);
+  /// Forgets everything (changes from other instances may have been missed).
+  void ForgetAll();
   void Remember(std::string_view room_id);
+  /// Called by Forget() with the room id; set once at start-up, before serving.
+  void SetForgetListener(std::function<void(std::string_view room_id)> listener) {
+    forget_listener_ = std::move(listener);
+  }
 
   /// {"createdBy": MEET_NAME_ID, "roomOptions": {roomName, autoDeletionDate?, autoDeletionPolicy, config}}
   std::string MetadataFor(const domain::Room& room) const;
@@ -51,6 +64,7 @@ class LiveKitRooms {
   LiveKitRoomsOptions options_;
   std::mutex mutex_;
   std::unordered_set<std::string> known_;
+  std::function<void(std::string_view)> forget_listener_;
 };
 
 /// Maps a LiveKit client failure to the API error of an operation: unreachable → 503

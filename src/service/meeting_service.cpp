@@ -262,20 +262,28 @@ boost::asio::awaitable<Result<void>> MeetingService::RoomFinished(std::string_vi
 }
 
 boost::asio::awaitable<Result<void>> MeetingService::LoadActiveRooms() {
+  std::set<std::string> active;
   std::string after;
   while (true) {
     auto page = co_await store_.ListRooms("", after, kScanPageSize);
     if (!page) co_return Fail(page.error());
     for (const Room& room : page->rooms) {
-      if (room.status == RoomStatus::kActiveMeeting) TrackActive(room.room_id, true);
+      if (room.status == RoomStatus::kActiveMeeting) active.insert(room.room_id);
       after = room.room_id;
     }
     if (!page->truncated) break;
   }
+  // A meeting that started during the scan, in a page already read, is missing here; the next
+  // scan (or the participant_joined on this instance) brings it back.
+  std::lock_guard lock(active_mutex_);
+  active_rooms_ = std::move(active);
   co_return Result<void>{};
 }
 
 boost::asio::awaitable<Result<std::size_t>> MeetingService::Reconcile() {
+  if (options_.rescan_active_rooms) {
+    if (auto loaded = co_await LoadActiveRooms(); !loaded) co_return Fail(loaded.error());
+  }
   // The rooms worth checking: those with a live meeting, and those with names held.
   std::set<std::string> candidates;
   {

@@ -45,6 +45,10 @@ struct MeetingServiceOptions {
   std::string webhook_base_url = "http://localhost:6080";
   /// How long a `reserved` name waits for its participant to join (MEET_NAME_PENDING_TTL).
   std::int64_t pending_ttl_ms = 2 * 60 * 1000;
+  /// The store is shared with other instances (PostgreSQL): before each reconciliation pass,
+  /// re-read which rooms are in `active_meeting`, since meetings may have started on another
+  /// instance that this one never heard of. One store scan per pass.
+  bool rescan_active_rooms = false;
 };
 
 /// Live meetings: end meeting, kick, role changes (reference §13 with deviations §2, §5), the
@@ -88,7 +92,8 @@ class MeetingService final : public MeetingTerminator {
 
   /// One reconciliation pass (deviations §6.3). Returns the number of corrections made.
   boost::asio::awaitable<Result<std::size_t>> Reconcile();
-  /// Start-up: learn which rooms are in `active_meeting` (one scan of the store).
+  /// Start-up: learn which rooms are in `active_meeting` (one scan of the store). Replaces what
+  /// was known, so rooms whose meeting ended elsewhere are dropped too.
   boost::asio::awaitable<Result<void>> LoadActiveRooms();
 
  private:

@@ -64,6 +64,7 @@ struct SettingsService::Impl {
   const auth::PasswordHasher& passwords;
   const Clock& clock;
   Random& random;
+  std::function<void()> on_change;  // tells the other instances; set before serving
 
   // Hot-path copies of the two values read on every request.
   std::atomic<store::AuthTransportMode> transport_mode{store::AuthTransportMode::kHeader};
@@ -128,6 +129,14 @@ asio::awaitable<Result<bool>> SettingsService::Initialize(const SettingsDefaults
   auto loaded = co_await Reload();
   if (!loaded) co_return Fail(loaded.error());
   co_return *created;
+}
+
+void SettingsService::SetChangeListener(std::function<void()> listener) {
+  impl_->on_change = std::move(listener);
+}
+
+void SettingsService::NotifyChange() {
+  if (impl_->on_change) impl_->on_change();
 }
 
 asio::awaitable<Result<void>> SettingsService::Reload() {
@@ -219,11 +228,16 @@ asio::awaitable<Result<void>> SettingsService::WriteConfig(
     const std::function<void(store::GlobalConfig&)>& change) {
   co_await impl_->write_lock.async_send(boost::system::error_code{}, asio::use_awaitable);
   WriteLockGuard guard(impl_->write_lock);
-  store::GlobalConfig config = Config();
+  // Start from the stored config, not the cache: with several instances the cache may not have
+  // seen another instance's latest change yet, and writing it back would undo that change.
+  auto stored = co_await impl_->store.GetGlobalConfig();
+  if (!stored) co_return Fail(stored.error());
+  store::GlobalConfig config = *stored ? std::move(**stored) : Config();
   change(config);
   auto put = co_await impl_->store.PutGlobalConfig(config);
   if (!put) co_return Fail(put.error());
   CacheConfig(std::move(config));
+  NotifyChange();
   co_return Result<void>{};
 }
 
@@ -267,6 +281,7 @@ asio::awaitable<Result<store::ApiKey>> SettingsService::CreateApiKey() {
   auto put = co_await impl_->store.ReplaceApiKeys(keys);
   if (!put) co_return Fail(put.error());
   CacheApiKeys(keys);
+  NotifyChange();
   co_return key;
 }
 
@@ -277,6 +292,7 @@ asio::awaitable<Result<void>> SettingsService::DeleteApiKeys() {
   auto put = co_await impl_->store.ReplaceApiKeys(none);
   if (!put) co_return Fail(put.error());
   CacheApiKeys(none);
+  NotifyChange();
   co_return Result<void>{};
 }
 
@@ -313,6 +329,7 @@ asio::awaitable<Result<SettingsService::PasswordChange>> SettingsService::Change
   auto put = co_await impl_->store.PutUser(updated);
   if (!put) co_return Fail(put.error());
   CacheUser(std::move(updated));
+  NotifyChange();
   co_return PasswordChange::kChanged;
 }
 

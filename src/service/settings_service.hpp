@@ -73,7 +73,11 @@ class SettingsService {
   /// caches. Returns whether the store was (re)initialised. Must complete before serving.
   boost::asio::awaitable<Result<bool>> Initialize(const SettingsDefaults& defaults);
   /// Reloads the caches from the store (writes the default config if it has gone missing).
+  /// Other instances call it when told that this one changed the settings.
   boost::asio::awaitable<Result<void>> Reload();
+  /// Called after every successful write (config, API keys, password), so that the other
+  /// instances of a deployment reload their caches. Set once at start-up, before serving.
+  void SetChangeListener(std::function<void()> listener);
 
   // ---- Cached reads: no I/O, safe on every request ----
   store::GlobalConfig Config() const;
@@ -113,6 +117,7 @@ class SettingsService {
   void CacheConfig(store::GlobalConfig config);
   void CacheUser(store::User user);
   void CacheApiKeys(const std::vector<store::ApiKey>& keys);
+  void NotifyChange();
   // `change` must be a named object in the caller (GCC 12: no lambda temporaries in co_await).
   boost::asio::awaitable<Result<void>> WriteConfig(
       const std::function<void(store::GlobalConfig&)>& change);

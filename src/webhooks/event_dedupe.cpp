@@ -21,4 +21,13 @@ void EventDedupe::Forget(std::string_view id) {
   // Its slot in order_ stays until it ages out and is then skipped.
 }
 
+boost::asio::awaitable<Result<bool>> InProcessEventGate::FirstTime(std::string_view id) {
+  co_return dedupe_.FirstTime(id, clock_.NowMs());
+}
+
+boost::asio::awaitable<void> InProcessEventGate::Forget(std::string_view id) {
+  dedupe_.Forget(id);
+  co_return;
+}
+
 }  // namespace convene::webhooks

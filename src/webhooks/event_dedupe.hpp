@@ -8,6 +8,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "coordination/event_gate.hpp"
+#include "core/clock.hpp"
+
 namespace convene::webhooks {
 
 /// Remembers LiveKit webhook event ids for a while (deviations §6.1: at least 10 minutes) so a
@@ -26,6 +29,19 @@ class EventDedupe {
   std::mutex mutex_;
   std::unordered_map<std::string, std::int64_t> seen_;  // id -> when first seen
   std::deque<std::pair<std::int64_t, std::string>> order_;  // oldest first
+};
+
+/// The EventGate of a single instance: an EventDedupe on the process's clock.
+class InProcessEventGate final : public coordination::EventGate {
+ public:
+  explicit InProcessEventGate(const Clock& clock, std::int64_t retention_ms = 15 * 60 * 1000)
+      : clock_(clock), dedupe_(retention_ms) {}
+  boost::asio::awaitable<Result<bool>> FirstTime(std::string_view id) override;
+  boost::asio::awaitable<void> Forget(std::string_view id) override;
+
+ private:
+  const Clock& clock_;
+  EventDedupe dedupe_;
 };
 
 }  // namespace convene::webhooks

@@ -160,6 +160,10 @@ asio::awaitable<Result<std::size_t>> WebhookDelivery::Impl::Loop(bool until_idle
   while (!stop_requested_) {
     wake_pending_ = false;
     const std::int64_t now = clock_.NowMs();
+    if (!until_idle && options_.active && !options_.active()) {
+      co_await WaitUntil(now + options_.poll_interval.count());
+      continue;
+    }
     if (!until_idle) co_await MaybePrune(now);
 
     bool started = false;

@@ -87,6 +87,11 @@ struct WebhookDeliveryOptions {
   /// 0 keeps them forever. Failed events are always kept.
   std::int64_t keep_delivered_ms = 7LL * 24 * 60 * 60 * 1000;
   std::chrono::milliseconds prune_interval{std::chrono::hours(1)};
+  /// Whether this instance delivers now (several instances: only the elected leader does, so an
+  /// event is not sent twice in parallel). While false the worker reads nothing and sleeps until
+  /// a Wake() or `poll_interval`; call Wake() when it becomes true. Empty = always. Thread-safe,
+  /// no I/O.
+  std::function<bool()> active;
   /// Called on the worker's strand after every recorded outcome (metrics); must not block.
   std::function<void(DeliveryOutcome outcome, std::string_view event_type)> on_outcome;
 };

@@ -483,6 +483,22 @@ TEST_F(WebhookDeliveryLoopTest, SleepsUntilTheNextRetryIsDue) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST_F(WebhookDeliveryLoopTest, AnInactiveWorkerSendsNothingUntilItBecomesActive) {
+  std::atomic<bool> leader{false};
+  WebhookDeliveryOptions options;
+  options.poll_interval = std::chrono::hours(1);
+  options.active = [&leader] { return leader.load(); };
+  StartLoop(options);
+  Enqueue(Event("a", 1, clock_.NowMs()));
+  delivery_->Wake();
+  EXPECT_FALSE(WaitForStatus("a-1", Status::kDelivered, milliseconds(200)));
+  EXPECT_TRUE(http_.Requests().empty());
+  leader = true;  // elected: the election tells the worker with a Wake()
+  delivery_->Wake();
+  EXPECT_TRUE(WaitForStatus("a-1", Status::kDelivered, std::chrono::seconds(5)));
+  StopLoop();
+}
+
 TEST_F(WebhookDeliveryLoopTest, StopEndsAnIdleLoopPromptly) {
   StartLoop({});
   std::this_thread::sleep_for(milliseconds(20));

@@ -1,5 +1,7 @@
 #include "app/application.hpp"
 
+#include <string_view>
+
 #include <atomic>
 #include <future>
 #include <chrono>
@@ -17,9 +19,11 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "api/auth_handler.hpp"
+#include "app/backends.hpp"
 #include "api/global_config_handler.hpp"
 #include "api/livekit_webhook_handler.hpp"
 #include "api/users_handler.hpp"
@@ -42,20 +46,14 @@
 #include "http/server.hpp"
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
-#include "registry/in_process_registry.hpp"
 #include "service/livekit_rooms.hpp"
 #include "service/meeting_service.hpp"
 #include "service/participant_service.hpp"
 #include "service/recordings_catalog.hpp"
 #include "service/room_service.hpp"
 #include "service/settings_service.hpp"
-#include "store/sqlite/sqlite_database.hpp"
-#include "store/sqlite/sqlite_outbox_store.hpp"
-#include "store/sqlite/sqlite_room_store.hpp"
-#include "store/sqlite/sqlite_settings_store.hpp"
 #include "tokens/participant_token.hpp"
 #include "tokens/role_grant.hpp"
-#include "webhooks/event_dedupe.hpp"
 #include "webhooks/webhook_delivery.hpp"
 #include "webhooks/webhook_tester.hpp"
 
@@ -77,6 +75,12 @@ asio::awaitable<void> RunPeriodically(std::chrono::milliseconds interval, const 
   }
 }
 
+void CountBackgroundRun(observability::Metrics& metrics, std::string_view job) {
+  metrics.GetCounter("convene_background_runs_total", "Background job passes run by this instance",
+                     fmt::format("job=\"{}\"", job))
+      ->Increment();
+}
+
 }  // namespace
 
 int RunApplication(const Config& config) {
@@ -87,15 +91,18 @@ int RunApplication(const Config& config) {
   CryptoRandom random;
   observability::Metrics metrics;
 
-  auto database = store::sqlite::SqliteDatabase::Open(config.data_dir);
-  if (!database) {
-    spdlog::critical("cannot open the store: {}", database.error().message);
-    return 1;
-  }
-  store::RoomStore& room_store = (*database)->Rooms();
-
   asio::io_context ioc(static_cast<int>(config.threads));
   auto startup_guard = asio::make_work_guard(ioc);
+
+  auto opened = Backends::Open(config, ioc, clock);
+  if (!opened) {
+    spdlog::critical("cannot start: {}", opened.error().message);
+    return 1;
+  }
+  Backends& backends = **opened;
+  store::RoomStore& room_store = backends.Rooms();
+  coordination::ChangeBus& peers = backends.Bus();
+  const coordination::LeaderElection& leader = backends.Leader();
 
   const auto seconds = [](std::chrono::milliseconds d) { return static_cast<std::int64_t>(d.count() / 1000); };
   tokens::ParticipantTokenCodec participant_tokens(config.livekit_api_key, config.livekit_api_secret,
@@ -110,7 +117,7 @@ int RunApplication(const Config& config) {
   auth::Authenticator authenticator(api_keys, participant_tokens);
   auth::UserTokenCodec user_tokens(config.livekit_api_key,
                                    auth::UserTokenKey(config.auth_secret, config.livekit_api_secret), clock);
-  service::SettingsService settings(ioc.get_executor(), (*database)->Settings(), api_keys, passwords, clock,
+  service::SettingsService settings(ioc.get_executor(), backends.Settings(), api_keys, passwords, clock,
                                     random);
   authenticator.SetTransportModeSource(settings.TransportModeSource());
   authenticator.SetUserAuthentication(user_tokens, settings.UserLookup());
@@ -150,20 +157,25 @@ int RunApplication(const Config& config) {
 
   service::NoRecordings recordings;
   service::RoomService room_service(room_store, clock, random, recordings);
-  registry::InProcessRegistry participant_registry;
+  registry::ParticipantRegistry& participant_registry = backends.Registry();
   service::MeetingServiceOptions meeting_options;
   meeting_options.livekit_url = config.livekit_url;
   meeting_options.webhook_base_url =
       config.base_url.empty() ? "http://localhost:" + std::to_string(config.server_port) : config.base_url;
   meeting_options.pending_ttl_ms = config.name_pending_ttl.count();
+  meeting_options.rescan_active_rooms = backends.SharedStore();
   service::MeetingService meeting_service(room_store, participant_registry, livekit_rooms, recordings, role_grants,
                                           clock, random, meeting_options);
   room_service.SetMeetingTerminator(&meeting_service);
   service::ParticipantService participant_service(
       room_service, participant_registry, livekit_rooms, participant_tokens, role_grants, clock,
       service::ParticipantServiceOptions{seconds(config.participant_refresh_grace)});
-  metrics.AddGauge("convene_registry_participants", "Participants held in the registry (reserved or joined)",
-                   [&participant_registry] { return static_cast<double>(participant_registry.ParticipantCount()); });
+  if (backends.LocalParticipants() >= 0) {
+    metrics.AddGauge("convene_registry_participants", "Participants held in the registry (reserved or joined)",
+                     [&backends] { return backends.LocalParticipants(); });
+  }
+  metrics.AddGauge("convene_leader", "1 while this instance runs the background jobs",
+                   [&leader] { return leader.IsLeader() ? 1.0 : 0.0; });
 
   http::Router router;
   api::RoomsHandler rooms_handler(room_service, authenticator, clock,
@@ -178,9 +190,8 @@ int RunApplication(const Config& config) {
   participants_handler.Register(router);
   api::MeetingsHandler meetings_handler(meeting_service, participant_registry, authenticator);
   meetings_handler.Register(router);
-  webhooks::InProcessEventGate seen_livekit_events(clock);
   api::LiveKitWebhookHandler livekit_webhook_handler(meeting_service, room_service, livekit_rooms,
-                                                     seen_livekit_events, config.livekit_api_key,
+                                                     backends.SeenEvents(), config.livekit_api_key,
                                                      config.livekit_api_secret, clock);
   livekit_webhook_handler.Register(router);
   api::AuthHandler auth_handler(settings, authenticator, user_tokens, login_limiter);
@@ -198,14 +209,15 @@ int RunApplication(const Config& config) {
 
   // Outgoing webhooks: events are written to the outbox with the state change that caused them and
   // delivered at least once, in order per room, by this worker.
-  webhooks::SettingsWebhookTarget webhook_target((*database)->Settings());
+  webhooks::SettingsWebhookTarget webhook_target(backends.Settings());
   webhooks::WebhookDeliveryOptions webhook_options;
+  webhook_options.active = [&leader] { return leader.IsLeader(); };
   webhook_options.on_outcome = [&metrics](webhooks::DeliveryOutcome outcome, std::string_view) {
     metrics.GetCounter("convene_webhook_deliveries_total", "Outgoing webhook attempts by outcome",
                        "outcome=\"" + std::string(webhooks::ToString(outcome)) + "\"")
         ->Increment();
   };
-  webhooks::WebhookDelivery webhook_delivery(ioc, (*database)->Outbox(), webhook_target, *http_client, clock,
+  webhooks::WebhookDelivery webhook_delivery(ioc, backends.Outbox(), webhook_target, *http_client, clock,
                                              random, webhook_options);
   webhook_delivery.Start();
   meeting_service.SetWebhookSink(
@@ -213,11 +225,32 @@ int RunApplication(const Config& config) {
         const auto config = settings.Config();
         return config.webhooks.enabled && settings.ApiKey().has_value();
       },
-      [&webhook_delivery] { webhook_delivery.Wake(); });
+      [&webhook_delivery, &peers] {
+        webhook_delivery.Wake();
+        peers.Publish({coordination::ChangeTopic::kOutbox, {}});  // the leader may be another instance
+      });
 
-  api::SystemHandler system_handler(metrics, [&database]() -> std::string {
-    return (*database)->Ping() ? "" : "store unavailable";
+  // What the other instances tell this one (several instances only; see Backends).
+  settings.SetChangeListener([&peers] { peers.Publish({coordination::ChangeTopic::kSettings, {}}); });
+  livekit_rooms.SetForgetListener([&peers](std::string_view room_id) {
+    peers.Publish({coordination::ChangeTopic::kLiveKitRoom, std::string(room_id)});
   });
+  peers.Subscribe([&](const coordination::Change& change) {
+    using coordination::ChangeTopic;
+    if (change.topic == ChangeTopic::kLiveKitRoom) livekit_rooms.ForgetLocally(change.subject);
+    if (change.topic == ChangeTopic::kResync) livekit_rooms.ForgetAll();
+    if (change.topic == ChangeTopic::kOutbox || change.topic == ChangeTopic::kResync) webhook_delivery.Wake();
+    if (change.topic == ChangeTopic::kSettings || change.topic == ChangeTopic::kResync) {
+      asio::co_spawn(ioc, [&settings]() -> asio::awaitable<void> {
+        if (auto reloaded = co_await settings.Reload(); !reloaded) {
+          spdlog::warn("reloading the settings changed by another instance failed: {}",
+                       reloaded.error().message);
+        }
+      }, asio::detached);
+    }
+  });
+
+  api::SystemHandler system_handler(metrics, [&backends]() -> std::string { return backends.Unready(); });
   system_handler.Register(router);
 
   http::ServerOptions server_options;
@@ -243,7 +276,9 @@ int RunApplication(const Config& config) {
                      spdlog::warn("loading active meetings failed: {}", loaded.error().message);
                    }
                    co_await RunPeriodically(config.reconcile_interval, stopping, reconcile_timer,
-                                            [&meeting_service]() -> asio::awaitable<void> {
+                                            [&]() -> asio::awaitable<void> {
+                                              if (!leader.IsLeader()) co_return;  // another instance runs it
+                                              CountBackgroundRun(metrics, "reconcile");
                                               auto fixed = co_await meeting_service.Reconcile();
                                               if (!fixed) {
                                                 spdlog::debug("reconciliation skipped: {}", fixed.error().message);
@@ -256,13 +291,30 @@ int RunApplication(const Config& config) {
   asio::steady_timer collector_timer(ioc);
   asio::co_spawn(ioc,
                  RunPeriodically(config.room_gc_interval, stopping, collector_timer,
-                                 [&room_service]() -> asio::awaitable<void> {
+                                 [&]() -> asio::awaitable<void> {
+                                   if (!leader.IsLeader()) co_return;  // another instance runs it
+                                   CountBackgroundRun(metrics, "room_gc");
                                    auto processed = co_await room_service.CollectExpired();
                                    if (!processed) {
                                      spdlog::warn("auto-deletion pass failed: {}", processed.error().message);
                                    }
                                  }),
                  asio::detached);
+  // A newly elected leader delivers the outbox at once instead of after the worker's poll interval.
+  asio::steady_timer leadership_timer(ioc);
+  asio::co_spawn(ioc,
+                 RunPeriodically(std::chrono::seconds(1), stopping, leadership_timer,
+                                 [&, was_leader = false]() mutable -> asio::awaitable<void> {
+                                   const bool now_leader = leader.IsLeader();
+                                   if (now_leader && !was_leader) {
+                                     spdlog::info("this instance now runs the background jobs");
+                                     webhook_delivery.Wake();
+                                   }
+                                   was_leader = now_leader;
+                                   co_return;
+                                 }),
+                 asio::detached);
+  backends.Start();
 
   // Graceful shutdown: stop accepting, let in-flight requests finish (bounded), stop background
   // jobs, then let the store flush and close when it goes out of scope.
@@ -275,7 +327,9 @@ int RunApplication(const Config& config) {
     server.BeginShutdown();
     collector_timer.cancel();
     reconcile_timer.cancel();
+    leadership_timer.cancel();
     webhook_delivery.Stop();
+    backends.BeginShutdown();
     asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
       while (server.OpenConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -288,14 +342,15 @@ int RunApplication(const Config& config) {
 
   const auto startup_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-  spdlog::info("Convene listening on {}:{} ({} threads, data dir '{}', started in {} ms)",
-               config.server_address, *port, config.threads, config.data_dir, startup_ms);
+  spdlog::info("Convene listening on {}:{} ({} threads, {}, started in {} ms)", config.server_address, *port,
+               config.threads, backends.Describe(), startup_ms);
 
   startup_guard.reset();  // the server's accept loop and the background jobs hold work from now on
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  backends.Close();
   spdlog::info("Convene stopped");
   return 0;
 }

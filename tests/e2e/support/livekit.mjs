@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_KEY, apiClient, request, startConvene } from './convene.mjs';
+import { startCluster } from './cluster.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const emulatorDir = path.resolve(here, '../../livekit-emulator');
@@ -179,7 +180,10 @@ export function assertValidationIncludes(res, detail) {
  *   unless `webhooks: false` is given)
  * @param {boolean} [opts.webhooks=true] deliver the emulator's webhooks to Convene
  */
-export async function startStack({ conveneEnv = {}, emulatorOptions = {}, webhooks = true } = {}) {
+export async function startStack({ conveneEnv = {}, emulatorOptions = {}, webhooks = true, cluster } = {}) {
+  // Two instances on shared PostgreSQL + Redis behind a round-robin proxy, when asked for or when
+  // the whole run is in cluster mode (make e2e-test-cluster).
+  const clustered = cluster ?? process.env.CONVENE_E2E_CLUSTER === '1';
   const emulator = await startEmulator({
     port: 0,
     apiKey: LK_API_KEY,
@@ -190,14 +194,13 @@ export async function startStack({ conveneEnv = {}, emulatorOptions = {}, webhoo
   });
   let convene;
   try {
-    convene = await startConvene({
-      env: {
-        LIVEKIT_URL: `ws://127.0.0.1:${emulator.port}`,
-        LIVEKIT_API_KEY: LK_API_KEY,
-        LIVEKIT_API_SECRET: LK_API_SECRET,
-        ...conveneEnv,
-      },
-    });
+    const env = {
+      LIVEKIT_URL: `ws://127.0.0.1:${emulator.port}`,
+      LIVEKIT_API_KEY: LK_API_KEY,
+      LIVEKIT_API_SECRET: LK_API_SECRET,
+      ...conveneEnv,
+    };
+    convene = clustered ? await startCluster({ env }) : await startConvene({ env });
   } catch (err) {
     await emulator.close();
     throw err;

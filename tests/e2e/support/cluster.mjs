@@ -1,0 +1,204 @@
+// Several Convene instances sharing PostgreSQL and Redis, behind a round-robin proxy on 127.0.0.1
+// (issue 5: "two Convene instances sharing Redis + PostgreSQL, requests alternating between
+// them"). The services come from `scripts/test-services.sh` (make passes their addresses in
+// CONVENE_TEST_PG_URL / CONVENE_TEST_REDIS_PORT / CONVENE_TEST_REDIS_PASSWORD); when those are
+// absent, this module starts its own for the life of the test process.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+
+import { repoRoot, startConvene } from './convene.mjs';
+
+let services = null;
+
+/** The shared PostgreSQL URL and Redis address: {pgUrl, redisPort, redisPassword}. */
+export function sharedServices() {
+  if (services) return services;
+  if (process.env.CONVENE_TEST_PG_URL && process.env.CONVENE_TEST_REDIS_PORT) {
+    services = {
+      pgUrl: process.env.CONVENE_TEST_PG_URL,
+      redisPort: Number(process.env.CONVENE_TEST_REDIS_PORT),
+      redisPassword: process.env.CONVENE_TEST_REDIS_PASSWORD ?? '',
+    };
+    return services;
+  }
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-services-'));
+  const script = path.join(repoRoot, 'scripts', 'test-services.sh');
+  const exports = execFileSync(script, ['start', state], { encoding: 'utf8' });
+  const env = Object.fromEntries(
+    [...exports.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+  );
+  process.on('exit', () => {
+    try {
+      execFileSync(script, ['stop', state], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  });
+  services = {
+    pgUrl: env.CONVENE_TEST_PG_URL,
+    redisPort: Number(env.CONVENE_TEST_REDIS_PORT),
+    redisPassword: env.CONVENE_TEST_REDIS_PASSWORD,
+  };
+  return services;
+}
+
+/** A new, empty database on the shared PostgreSQL server; returns its URL. */
+export function freshDatabase(pgUrl = sharedServices().pgUrl) {
+  const name = `convene_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  execFileSync('psql', [pgUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE DATABASE ${name}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = new URL(pgUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** The environment that puts one instance on the shared engines. */
+export function sharedEnv({ databaseUrl, redisPort, redisPassword, prefix }) {
+  return {
+    MEET_DATABASE_URL: databaseUrl,
+    MEET_REDIS_HOST: '127.0.0.1',
+    MEET_REDIS_PORT: String(redisPort),
+    MEET_REDIS_PASSWORD: redisPassword,
+    MEET_REDIS_PREFIX: prefix,
+  };
+}
+
+/**
+ * A round-robin HTTP proxy: request i goes to targets[i % n]. The Host header is passed through,
+ * as a load balancer would. `targets` may be changed later (e.g. to drop a killed instance).
+ */
+export async function startRoundRobinProxy(targets) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  let next = 0;
+  const proxy = {
+    targets: [...targets],
+    served: new Map(),
+  };
+  const server = http.createServer((req, res) => {
+    const live = proxy.targets;
+    const target = live[next++ % live.length];
+    proxy.served.set(target, (proxy.served.get(target) ?? 0) + 1);
+    const upstream = http.request(
+      { host: '127.0.0.1', port: new URL(target).port, method: req.method, path: req.url, headers: req.headers, agent },
+      (up) => {
+        res.writeHead(up.statusCode, up.statusMessage, up.rawHeaders);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end('upstream failed');
+    });
+    req.pipe(upstream);
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.port = server.address().port;
+  proxy.url = `http://127.0.0.1:${proxy.port}`;
+  proxy.close = () =>
+    new Promise((resolve) => {
+      agent.destroy();
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
+
+/**
+ * Starts `instances` Convene processes on one fresh database and one Redis key prefix, and a
+ * round-robin proxy in front. Returns a handle shaped like startConvene's (url, port, logs, stop,
+ * close) plus `instances` (each a startConvene handle) and `proxy`.
+ */
+export async function startCluster({ instances = 2, env = {} } = {}) {
+  const { redisPort, redisPassword } = sharedServices();
+  const databaseUrl = freshDatabase();
+  const prefix = `t${randomBytes(5).toString('hex')}:`;
+  const shared = sharedEnv({ databaseUrl, redisPort, redisPassword, prefix });
+  const started = [];
+  try {
+    // One at a time: the first creates the schema and the initial settings.
+    for (let i = 0; i < instances; i++) started.push(await startConvene({ env: { ...shared, ...env } }));
+  } catch (err) {
+    await Promise.all(started.map((s) => s.close()));
+    throw err;
+  }
+  const proxy = await startRoundRobinProxy(started.map((s) => s.url));
+  return {
+    instances: started,
+    proxy,
+    databaseUrl,
+    redisPrefix: prefix,
+    env: { ...shared, ...env },
+    url: proxy.url,
+    port: proxy.port,
+    logs: () => started.map((s, i) => `--- instance ${i} ---\n${s.logs()}`).join('\n'),
+    async stop() {
+      const results = await Promise.all(started.map((s) => s.stop()));
+      await proxy.close();
+      return results[0];
+    },
+    async close() {
+      await proxy.close();
+      await Promise.all(started.map((s) => s.close()));
+    },
+  };
+}
+
+/** Starts a private redis-server (for fault tests that stop and restart it). */
+export async function startPrivateRedis({ password = 'private-redis' } = {}) {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-redis-'));
+  const handle = { port, password, child: null };
+  handle.start = async () => {
+    handle.child = spawn(
+      'redis-server',
+      ['--bind', '127.0.0.1', '--port', String(port), '--requirepass', password, '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: 'ignore' },
+    );
+    for (let i = 0; i < 200; i++) {
+      if (await canConnect(port)) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('redis-server did not start');
+  };
+  handle.stop = () =>
+    new Promise((resolve) => {
+      if (!handle.child || handle.child.exitCode !== null) return resolve();
+      handle.child.once('exit', () => resolve());
+      handle.child.kill('SIGKILL');
+    });
+  handle.close = async () => {
+    await handle.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  await handle.start();
+  return handle;
+}
+
+async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function canConnect(port) {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

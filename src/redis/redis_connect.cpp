@@ -64,7 +64,8 @@ class HandshakeChannel {
   // An error reply during the handshake, with any password it might echo masked (Redis does not
   // echo them, but a proxy in between could).
   Error Rejected(std::string_view command, const Reply& reply) const {
-    return Failed(command, Scrub(reply.str) + " (rejected)");
+    return Unavailable(
+        fmt::format("Redis {}: {} rejected: {}", Describe(peer_), command, Scrub(reply.str)));
   }
 
   Error Failed(std::string_view command, std::string_view cause) const {

@@ -176,8 +176,8 @@ void InProcessRegistry::Release(LockedRoom& locked, std::string_view room_id) {
 }
 
 Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& request) {
-  {
-    LockedRoom room = LockRoom(request.room_id, true);
+  LockedRoom room = LockRoom(request.room_id, true);
+  Result<ParticipantRecord> result = [&]() -> Result<ParticipantRecord> {
     const std::uint64_t generation = ++generations_;
     auto admit_existing = [&](ParticipantRecord& record) -> ParticipantRecord {
       ApplyRequestedRole(record, request);
@@ -247,7 +247,11 @@ Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& re
       for (ParticipantRole r : request.token_roles) AddRole(record.roles, r);
     }
     return admit_new(std::move(record));
-  }
+  }();
+  // A refused admission may have created the room just now: an empty room is forgotten again, so
+  // Rooms() lists only rooms with entries or bans.
+  Release(room, request.room_id);
+  return result;
 }
 
 boost::asio::awaitable<Result<ParticipantRecord>> InProcessRegistry::Admit(AdmissionRequest request) {

@@ -1,0 +1,465 @@
+-- The participant registry of one room, in Redis (deviations §3–§5). One script, one operation per
+-- call: the whole operation runs inside Redis as one atomic step, so Convene instances sharing the
+-- server can never hand out the same name or lose an update. It mirrors InProcessRegistry
+-- (in_process_registry.cpp) rule for rule; keep the two in step (registry_conformance_test.cpp runs
+-- the same suite over both).
+--
+-- KEYS (built by RedisRegistry; the five room keys share the hash tag {<roomId>}):
+--   1 records  hash    identity -> record (cjson, see `encode`)
+--   2 names    hash    folded display name -> identity holding it
+--   3 bans     set     banned identities (until the meeting ends)
+--   4 high     hash    folded base name -> highest `_N` suffix ever handed out for it
+--   5 free     zset    released suffixes below that high-water mark (see `free_member`)
+--   6 rooms    set     ids of the rooms that have entries or bans (global, for Rooms())
+--   7 counter  string  global admission counter (record generations)
+-- Keys 6 and 7 are outside the room's slot. That is fine on a standalone server or behind Sentinel
+-- (what Convene supports); on Redis Cluster these scripts would need both moved into the room slot.
+--
+-- ARGV[1] is the operation, ARGV[2] the room id, the rest depend on the operation (see the
+-- dispatch table at the end). Times come from the caller (no TIME), in ms, as decimal strings.
+--
+-- Replies: a record is returned as a flat array of strings (see `reply`). Expected refusals are
+-- ordinary replies ({'full'}, {'banned', identity}, {'taken', identity}); a Lua error means a bug or
+-- corrupt data and surfaces as an error reply.
+
+local records, names, bans, high, free, rooms, counter =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local op, room = ARGV[1], ARGV[2]
+
+-- LiveKit refuses identities over 256 bytes (domain::kMaxDisplayNameBytes), and the name is the
+-- identity.
+local MAX_NAME_BYTES = 256
+local MODERATOR, SPEAKER = 'moderator', 'speaker'
+
+---------------------------------------------------------------------------------------------------
+-- Names (domain/display_name.cpp)
+
+-- Case-insensitive key: ASCII letters only. An explicit range, so the server's locale cannot fold
+-- other bytes (string.lower would follow LC_CTYPE).
+local function lower_char(c) return string.char(string.byte(c) + 32) end
+local function fold(name) return (string.gsub(name, '[A-Z]', lower_char)) end
+
+-- "<base>_<N>" with N a canonical decimal in 1..2^32-1 -> base, N. The digits run to the end and
+-- contain no '_', so the split is at the last '_' ("bob_1_2" is "bob_1", 2).
+local function split_suffix(name)
+  local base, digits = string.match(name, '^(.+)_([1-9][0-9]*)$')
+  if not base or #digits > 10 then return nil end
+  local n = tonumber(digits)
+  if n > 4294967295 then return nil end
+  return base, n
+end
+
+local function with_suffix(name, n) return name .. '_' .. string.format('%d', n) end
+
+-- A suffixed name over the limit gets its base shortened, at a UTF-8 character boundary.
+local function fit_for_suffix(base, n)
+  local suffix = 1 + #string.format('%d', n)
+  if #base + suffix <= MAX_NAME_BYTES then return base end
+  local keep = MAX_NAME_BYTES - suffix
+  -- Lua strings are 1-based: byte keep+1 is the first one cut off.
+  while keep > 0 do
+    local b = string.byte(base, keep + 1)
+    if b < 0x80 or b >= 0xC0 then break end  -- not a continuation byte
+    keep = keep - 1
+  end
+  return string.sub(base, 1, keep)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Records. Stored as cjson objects with short fields:
+--   n name, r roles (array, in order granted), s selected role, pr promoted, de demoted,
+--   m moderator secret holder, j joined (false = reserved), ra reserved_at_ms, ja joined_at_ms,
+--   g generation, cg created_generation.
+-- Times and generations are decimal strings: cjson prints numbers with 14 significant digits only.
+
+local function new_record(name)
+  return {n = name, r = {}, s = SPEAKER, pr = false, de = false, m = false, j = false,
+          ra = '0', ja = '0', g = '0', cg = '0'}
+end
+
+local function load(identity)
+  local raw = redis.call('HGET', records, identity)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+
+local function save(identity, rec)
+  -- An empty Lua table encodes as {}, which decodes back to an empty table: fine for `r`.
+  redis.call('HSET', records, identity, cjson.encode(rec))
+end
+
+local function flag(b) if b then return '1' else return '0' end end
+
+-- The reply for one record; RedisRegistry decodes it in this order.
+local function reply(identity, rec)
+  return {identity, rec.n, table.concat(rec.r, ','), rec.s, flag(rec.pr), flag(rec.de), flag(rec.m),
+          rec.j and 'joined' or 'reserved', rec.ra, rec.ja, rec.g, rec.cg}
+end
+
+local function has_role(roles, role)
+  for _, r in ipairs(roles) do
+    if r == role then return true end
+  end
+  return false
+end
+
+local function add_role(roles, role)
+  if not has_role(roles, role) then roles[#roles + 1] = role end
+end
+
+local function split_roles(csv)
+  local roles = {}
+  for role in string.gmatch(csv, '[^,]+') do add_role(roles, role) end
+  return roles
+end
+
+---------------------------------------------------------------------------------------------------
+-- Suffix pools (RoomState::Allocate / ReturnSuffix). Per folded base name: the high-water mark in
+-- `high`, and the released numbers at or below it in the one `free` zset of the room. Members are
+-- "<5-digit length of base><base><10-digit N>", all with score 0, so a lexicographic range over the
+-- prefix "<length><base>" holds exactly that base's numbers (the length makes the prefix
+-- unambiguous whatever bytes the base contains), lowest first. Finding, taking or returning a
+-- number is O(log n): no scan over the participants.
+
+local function pool_prefix(base) return string.format('%05d', #base) .. base end
+local function free_member(base, n) return pool_prefix(base) .. string.format('%010d', n) end
+local function pool_range(base)
+  local prefix = pool_prefix(base)
+  return '[' .. prefix, '(' .. prefix .. '\255'  -- every member is the prefix plus digits
+end
+
+local function name_free(folded) return redis.call('HEXISTS', names, folded) == 0 end
+
+-- Usable only if nobody holds the name, nobody uses it as an identity (a caller-chosen identity may
+-- equal someone's future display name) and it is not a banned identity (whoever got it would be
+-- removed on join).
+local function usable(name)
+  return name_free(fold(name)) and redis.call('HEXISTS', records, name) == 0
+    and redis.call('SISMEMBER', bans, name) == 0
+end
+
+-- Lowest free `<name>_N` (deviations §3.1): released numbers first, lowest first, then numbers
+-- above the high-water mark. Numbers somebody took by typing the suffixed name are skipped (they
+-- return to the pool when released). Always succeeds.
+local function allocate(requested)
+  if usable(requested) then return requested end
+  local base = fold(requested)
+  local min, max = pool_range(base)
+  while true do
+    local n
+    local lowest = redis.call('ZRANGEBYLEX', free, min, max, 'LIMIT', 0, 1)[1]
+    if lowest then
+      redis.call('ZREM', free, lowest)
+      n = tonumber(string.sub(lowest, -10))
+    else
+      n = redis.call('HINCRBY', high, base, 1)
+    end
+    local candidate = with_suffix(fit_for_suffix(requested, n), n)
+    if usable(candidate) then return candidate end
+  end
+end
+
+local function return_suffix(folded)
+  local base, n = split_suffix(folded)
+  if not base then return end
+  local high_water = tonumber(redis.call('HGET', high, base))
+  if not high_water then return end
+  if n <= high_water then redis.call('ZADD', free, 0, free_member(base, n)) end
+  -- Every number handed out is free again and the base itself is free: forget the pool.
+  local min, max = pool_range(base)
+  if redis.call('ZLEXCOUNT', free, min, max) == high_water and name_free(base) then
+    redis.call('ZREMRANGEBYLEX', free, min, max)
+    redis.call('HDEL', high, base)
+  end
+end
+
+local function insert(identity, rec)
+  redis.call('HSETNX', names, fold(rec.n), identity)
+  save(identity, rec)
+end
+
+local function remove(identity, rec)
+  local folded = fold(rec.n)
+  if redis.call('HGET', names, folded) == identity then
+    redis.call('HDEL', names, folded)
+    return_suffix(folded)
+  end
+  redis.call('HDEL', records, identity)
+end
+
+-- After every change: a room without entries or bans leaves no keys at all (bounded memory; its
+-- suffix pools go with it, as the in-process room state does), and Rooms() lists the others.
+local function settle()
+  if redis.call('HLEN', records) == 0 and redis.call('SCARD', bans) == 0 then
+    redis.call('DEL', records, names, bans, high, free)
+    redis.call('SREM', rooms, room)
+  else
+    redis.call('SADD', rooms, room)
+  end
+end
+
+local function is_banned(identity) return redis.call('SISMEMBER', bans, identity) == 1 end
+
+---------------------------------------------------------------------------------------------------
+-- Admission
+
+-- The roles of a token: what the registry already grants, plus the role this request proves, except
+-- that a demotion sticks (deviations §1.5).
+local function apply_requested_role(rec, role, from_grant)
+  local blocked = role == MODERATOR and rec.de
+  if not blocked then add_role(rec.r, role) end
+  if has_role(rec.r, role) then
+    rec.s = role
+  elseif #rec.r > 0 and not has_role(rec.r, rec.s) then
+    rec.s = rec.r[#rec.r]
+  end
+  if role == MODERATOR and not from_grant and not blocked then rec.m = true end
+end
+
+-- Generate may reuse an owned entry when the person asks for the same name again (a page reload):
+-- the exact allocated name, or the base it was allocated from ("Alice" for "Alice_2").
+local function same_requested_name(rec, requested)
+  local folded_request, folded_name = fold(requested), fold(rec.n)
+  if folded_request == folded_name then return true end
+  local base = split_suffix(folded_name)
+  return base == folded_request
+end
+
+-- ARGV: 3 mode ('generate' | 'refresh'), 4 name, 5 identity ('' = none), 6 owned identity
+-- ('' = none), 7 whether 5 is set, 8 whether 6 is set ('1' | '0'), 9 token roles (comma-separated),
+-- 10 role, 11 role from a grant ('1' | '0'), 12 max participants ('' = unlimited), 13 now.
+local function admit()
+  local mode, name = ARGV[3], ARGV[4]
+  local identity, owned = ARGV[5], ARGV[6]
+  local has_identity, has_owned = ARGV[7] == '1', ARGV[8] == '1'
+  local token_roles = split_roles(ARGV[9])
+  local role, from_grant = ARGV[10], ARGV[11] == '1'
+  local max, now = tonumber(ARGV[12]), ARGV[13]
+
+  local function room_full() return max and redis.call('HLEN', records) >= max end
+  local function next_generation() return string.format('%d', redis.call('INCR', counter)) end
+
+  local function admit_existing(id, rec)
+    apply_requested_role(rec, role, from_grant)
+    rec.ra = now
+    rec.g = next_generation()
+    save(id, rec)
+    return {'ok', reply(id, rec)}
+  end
+  -- A new entry: the request's role on top of whatever roles it starts with.
+  local function admit_new(id, rec)
+    apply_requested_role(rec, role, from_grant)
+    rec.ra = now
+    rec.g = next_generation()
+    rec.cg = rec.g
+    insert(id, rec)
+    settle()
+    return {'ok', reply(id, rec)}
+  end
+
+  if mode == 'refresh' then
+    if is_banned(owned) then return {'banned', owned} end
+    local rec = load(owned)
+    if rec then return admit_existing(owned, rec) end
+    -- The entry is gone (it expired, or every instance forgot it): the verified owner gets its
+    -- identity back as its name, if nobody else took that name meanwhile.
+    if not usable(owned) then return {'taken', owned} end
+    if room_full() then return {'full'} end
+    rec = new_record(owned)
+    for _, r in ipairs(token_roles) do add_role(rec.r, r) end
+    return admit_new(owned, rec)
+  end
+
+  -- Generate.
+  local previous, previous_banned = nil, false
+  if has_owned then
+    previous_banned = is_banned(owned)
+    previous = load(owned)
+  end
+  if has_identity then
+    if is_banned(identity) then return {'banned', identity} end
+    local existing = load(identity)
+    if existing then
+      if previous and identity == owned then return admit_existing(identity, existing) end
+      return {'taken', identity}
+    end
+  elseif previous and same_requested_name(previous, name) then
+    return admit_existing(owned, previous)
+  end
+
+  if room_full() then return {'full'} end
+  local rec = new_record(allocate(name))
+  local id = rec.n
+  if has_identity then id = identity end
+  if previous then
+    rec.r, rec.de, rec.s = previous.r, previous.de, previous.s
+  elseif has_owned and not previous_banned then
+    for _, r in ipairs(token_roles) do add_role(rec.r, r) end
+  end
+  return admit_new(id, rec)
+end
+
+-- ARGV: 3 identity, 4 generation of the admission to undo.
+local function rollback()
+  local identity, generation = ARGV[3], ARGV[4]
+  local rec = load(identity)
+  if rec and rec.g == generation and rec.cg == generation and not rec.j then remove(identity, rec) end
+  settle()
+  return 1
+end
+
+---------------------------------------------------------------------------------------------------
+-- Presence
+
+-- ARGV: 3 identity, 4 name as LiveKit reports it, 5 now. Returns 0 for a banned identity.
+local function mark_joined()
+  local identity, name, now = ARGV[3], ARGV[4], ARGV[5]
+  if is_banned(identity) then return 0 end
+  local rec = load(identity)
+  if rec then
+    rec.j, rec.ja = true, now
+    save(identity, rec)
+    return 1
+  end
+  -- Joined without a reservation (an external token, or the entry was released): record it so its
+  -- name and identity are not handed to someone else while it is present (R3).
+  if name == '' then name = identity end
+  rec = new_record(name)
+  if not name_free(fold(rec.n)) then rec.n = identity end
+  rec.j, rec.ja = true, now
+  if name_free(fold(rec.n)) then
+    insert(identity, rec)
+  else
+    -- Even the identity's name is held by someone else: keep the identity known without a name.
+    save(identity, rec)
+  end
+  settle()
+  return 1
+end
+
+-- ARGV: 3 identity, 4 name. Releases only if this identity holds the entry under that name (R4).
+local function mark_left()
+  local identity, name = ARGV[3], ARGV[4]
+  local released = 0
+  local rec = load(identity)
+  if rec and rec.n == name then
+    if rec.j and tonumber(rec.ra) > tonumber(rec.ja) then
+      -- A token was issued after this session joined (a refresh or reload): the person is probably
+      -- reconnecting, so the entry falls back to `reserved` and its pending TTL.
+      rec.j = false
+      save(identity, rec)
+    else
+      remove(identity, rec)
+      released = 1
+    end
+  end
+  settle()
+  return released
+end
+
+-- ARGV: 3 identity, 4 reserved-before time.
+local function release_stale()
+  local identity, before = ARGV[3], tonumber(ARGV[4])
+  local released = 0
+  local rec = load(identity)
+  if rec and not rec.j and tonumber(rec.ra) < before then
+    remove(identity, rec)
+    released = 1
+  end
+  settle()
+  return released
+end
+
+-- ARGV: 3 finished-at time. Tokens issued after the finish belong to the next meeting (R6).
+local function finish_meeting()
+  local finished_at = tonumber(ARGV[3])
+  redis.call('DEL', bans)
+  local all = redis.call('HGETALL', records)
+  for i = 1, #all, 2 do
+    local rec = cjson.decode(all[i + 1])
+    if math.max(tonumber(rec.ra), tonumber(rec.ja)) <= finished_at then remove(all[i], rec) end
+  end
+  settle()
+  return 1
+end
+
+---------------------------------------------------------------------------------------------------
+-- Bans and roles
+
+-- ARGV: 3 identity.
+local function ban()
+  local identity = ARGV[3]
+  redis.call('SADD', bans, identity)
+  local rec = load(identity)
+  if rec then remove(identity, rec) end
+  settle()
+  return 1
+end
+
+-- ARGV: 3 identity.
+local function unban()
+  redis.call('SREM', bans, ARGV[3])
+  settle()
+  return 1
+end
+
+-- ARGV: 3 identity.
+local function banned() if is_banned(ARGV[3]) then return 1 else return 0 end end
+
+-- ARGV: 3 identity, 4 role. Returns the record, or nil for an unknown identity.
+local function set_role()
+  local identity, role = ARGV[3], ARGV[4]
+  local rec = load(identity)
+  if not rec then return nil end
+  local was_moderator = has_role(rec.r, MODERATOR)
+  rec.r, rec.s = {role}, role
+  if role == MODERATOR then
+    rec.de = false
+    rec.pr = not rec.m
+  else
+    rec.pr = false
+    rec.de = rec.de or was_moderator
+  end
+  save(identity, rec)
+  return reply(identity, rec)
+end
+
+-- ARGV: 3 identity, 4 roles (comma-separated), 5 selected role, 6 promoted, 7 demoted ('1' | '0').
+local function restore_roles()
+  local identity = ARGV[3]
+  local rec = load(identity)
+  if rec then
+    rec.r, rec.s = split_roles(ARGV[4]), ARGV[5]
+    rec.pr, rec.de = ARGV[6] == '1', ARGV[7] == '1'
+    save(identity, rec)
+  end
+  return 1
+end
+
+---------------------------------------------------------------------------------------------------
+-- Reads
+
+-- ARGV: 3 identity. The record, or nil.
+local function get()
+  local identity = ARGV[3]
+  local rec = load(identity)
+  if not rec then return nil end
+  return reply(identity, rec)
+end
+
+-- Every record of the room, unordered.
+local function list()
+  local out = {}
+  local all = redis.call('HGETALL', records)
+  for i = 1, #all, 2 do out[#out + 1] = reply(all[i], cjson.decode(all[i + 1])) end
+  return out
+end
+
+local operations = {
+  admit = admit, rollback = rollback, mark_joined = mark_joined, mark_left = mark_left,
+  release_stale = release_stale, finish_meeting = finish_meeting, ban = ban, unban = unban,
+  banned = banned, set_role = set_role, restore_roles = restore_roles, get = get, list = list,
+}
+local operation = operations[op]
+if not operation then return redis.error_reply('ERR unknown registry operation') end
+return operation()

@@ -209,11 +209,8 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     error_code ignored;
     link->socket.close(ignored);  // cancels the reader's and the writer's operations
     link->watchdog.cancel();
-    std::deque<PendingCall> pending = std::move(link->pending);
-    link->pending.clear();
-    for (PendingCall& call : pending) {
-      Complete(call, Fail(error));
-    }
+    // The client is marked disconnected before any caller learns of the failure, so a caller
+    // never sees Connected() still true after its command failed.
     if (link_ == link) {
       link_.reset();
       connected_.store(false, std::memory_order_release);
@@ -222,6 +219,11 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
         spdlog::warn("{}; reconnecting", error.message);
         StartReconnecting();
       }
+    }
+    std::deque<PendingCall> pending = std::move(link->pending);
+    link->pending.clear();
+    for (PendingCall& call : pending) {
+      Complete(call, Fail(error));
     }
   }
 

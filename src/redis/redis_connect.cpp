@@ -238,6 +238,18 @@ asio::awaitable<Result<OpenedConnection>> OpenServer(asio::any_io_executor execu
       co_return Fail(channel.Rejected("SELECT", *reply));
     }
   }
+  if (options.password.empty() && options.db == 0 && !must_be_master) {
+    // Nothing has been exchanged yet, and a TCP connection alone proves little (the kernel
+    // accepts for a frozen server too): the server must answer once before it counts as up.
+    const std::vector<std::string> ping{"PING"};
+    auto reply = co_await channel.Send(ping);
+    if (!reply) {
+      co_return Fail(std::move(reply.error()));
+    }
+    if (reply->IsError()) {
+      co_return Fail(channel.Rejected("PING", *reply));
+    }
+  }
   if (must_be_master) {
     // A sentinel may still name the old master just after a fail-over.
     const std::vector<std::string> role{"ROLE"};

@@ -65,6 +65,7 @@ class RedisSubscriberTest : public ::testing::Test {
     return done();
   }
 
+  // Handlers capture test locals, so each test calls io_.Join() before its locals go.
   IoThreads io_{2};
 };
 
@@ -93,6 +94,7 @@ TEST_F(RedisSubscriberTest, DeliversMessagesOfItsChannelsOnly) {
   subscriber.Stop();
   client.Close();
   ASSERT_TRUE(WaitFor([&] { return !subscriber.Subscribed(); }));
+  io_.Join();  // no handler may run once `inbox` goes
 }
 
 TEST_F(RedisSubscriberTest, ResubscribesAfterTheServerRestartsAndCallsOnReconnect) {
@@ -118,6 +120,7 @@ TEST_F(RedisSubscriberTest, ResubscribesAfterTheServerRestartsAndCallsOnReconnec
   ASSERT_TRUE(PublishUntil(client, "changes", "after", [&] { return inbox.Has("c:after"); }));
   subscriber.Stop();
   client.Close();
+  io_.Join();
 }
 
 TEST_F(RedisSubscriberTest, AFirstAttemptThatFailsCountsAsAReconnect) {
@@ -134,6 +137,7 @@ TEST_F(RedisSubscriberTest, AFirstAttemptThatFailsCountsAsAReconnect) {
   ASSERT_TRUE(WaitFor([&] { return subscriber.Subscribed(); }));
   ASSERT_TRUE(WaitFor([&] { return reconnects.load() == 1; }));
   subscriber.Stop();
+  io_.Join();
 }
 
 TEST_F(RedisSubscriberTest, AFrozenServerIsDetectedByPing) {
@@ -154,6 +158,7 @@ TEST_F(RedisSubscriberTest, AFrozenServerIsDetectedByPing) {
   server.Resume();
   ASSERT_TRUE(WaitFor([&] { return subscriber.Subscribed() && reconnects.load() >= 1; }));
   subscriber.Stop();
+  io_.Join();
 }
 
 TEST_F(RedisSubscriberTest, SharesTheLoginOfTheClient) {
@@ -175,6 +180,7 @@ TEST_F(RedisSubscriberTest, SharesTheLoginOfTheClient) {
   std::this_thread::sleep_for(200ms);
   EXPECT_FALSE(refused.Subscribed());
   refused.Stop();
+  io_.Join();
 }
 
 }  // namespace

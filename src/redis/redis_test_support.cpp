@@ -167,7 +167,12 @@ IoThreads::IoThreads(int threads) : ioc_(threads), guard_(ioc_.get_executor()) {
   }
 }
 
-IoThreads::~IoThreads() {
+IoThreads::~IoThreads() { Join(); }
+
+void IoThreads::Join() {
+  if (threads_.empty()) {
+    return;
+  }
   // Let the clients' background work wind down (they were closed), then stop whatever is left.
   guard_.reset();
   WaitFor([this] { return ioc_.stopped(); }, std::chrono::seconds(5));
@@ -175,6 +180,7 @@ IoThreads::~IoThreads() {
   for (std::thread& thread : threads_) {
     thread.join();
   }
+  threads_.clear();
 }
 
 }  // namespace convene::redis::testing

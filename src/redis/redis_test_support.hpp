@@ -94,6 +94,11 @@ class IoThreads {
 
   boost::asio::any_io_executor Executor() { return ioc_.get_executor(); }
 
+  /// Lets the remaining work finish (at most 5 s, then stops it) and joins the threads, keeping
+  /// the io_context alive: objects whose coroutines ran on it can then be destroyed safely.
+  /// Idempotent; the destructor calls it.
+  void Join();
+
   /// Runs `task` on the io_context and waits for it (at most `limit`, else throws).
   template <class T>
   T Run(boost::asio::awaitable<T> task, std::chrono::milliseconds limit = std::chrono::seconds(60)) {

@@ -41,7 +41,8 @@ template <class Factory>
 class OutboxConformanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    stores_ = Factory::Make(dir_.Path());
+    stores_ = Factory::Make(dir_.Path(), ioc_);
+    if (this->IsSkipped()) return;  // the backend is not available (PostgreSQL without a server)
     outbox_ = stores_.outbox;
     ASSERT_NE(outbox_, nullptr);
   }
@@ -89,7 +90,8 @@ class OutboxConformanceTest : public ::testing::Test {
   OutboxStore* outbox_ = nullptr;
 };
 
-using Implementations = ::testing::Types<test::MemoryStoresFactory, test::SqliteStoresFactory>;
+using Implementations = ::testing::Types<test::MemoryStoresFactory, test::SqliteStoresFactory,
+                                        test::PostgresStoresFactory>;
 TYPED_TEST_SUITE(OutboxConformanceTest, Implementations, test::StoresFactoryNames);
 
 TYPED_TEST(OutboxConformanceTest, EmptyOutbox) {

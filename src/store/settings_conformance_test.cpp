@@ -63,7 +63,8 @@ template <class Factory>
 class SettingsConformanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    stores_ = Factory::Make(dir_.Path());
+    stores_ = Factory::Make(dir_.Path(), ioc_);
+    if (this->IsSkipped()) return;  // the backend is not available (PostgreSQL without a server)
     settings_ = stores_.settings;
     ASSERT_NE(settings_, nullptr);
   }
@@ -100,7 +101,8 @@ class SettingsConformanceTest : public ::testing::Test {
   SettingsStore* settings_ = nullptr;
 };
 
-using Implementations = ::testing::Types<test::MemoryStoresFactory, test::SqliteStoresFactory>;
+using Implementations = ::testing::Types<test::MemoryStoresFactory, test::SqliteStoresFactory,
+                                        test::PostgresStoresFactory>;
 TYPED_TEST_SUITE(SettingsConformanceTest, Implementations, test::StoresFactoryNames);
 
 TYPED_TEST(SettingsConformanceTest, NewStoreIsEmpty) {

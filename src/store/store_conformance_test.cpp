@@ -76,7 +76,8 @@ template <class Factory>
 class StoreConformanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    stores_ = Factory::Make(dir_.Path());
+    stores_ = Factory::Make(dir_.Path(), ioc_);
+    if (this->IsSkipped()) return;  // the backend is not available (PostgreSQL without a server)
     store_ = stores_.rooms;
     ASSERT_NE(store_, nullptr);
   }
@@ -162,7 +163,8 @@ class StoreConformanceTest : public ::testing::Test {
   RoomStore* store_ = nullptr;
 };
 
-using Implementations = ::testing::Types<test::MemoryStoresFactory, test::SqliteStoresFactory>;
+using Implementations = ::testing::Types<test::MemoryStoresFactory, test::SqliteStoresFactory,
+                                        test::PostgresStoresFactory>;
 
 TYPED_TEST_SUITE(StoreConformanceTest, Implementations, test::StoresFactoryNames);
 

@@ -90,7 +90,10 @@ Result<RespParser::Step> RespParser::ParseElement(Reply& out) {
   const std::size_t search = std::max(pos_, scan_from_);
   const std::size_t crlf = buffer_.find("\r\n", search);
   if (crlf == std::string::npos) {
-    if (buffer_.size() - pos_ > limits_.max_line) {
+    // The line is at least this long; a last CR may be the start of its terminator. Counting the
+    // same way as below keeps the verdict independent of how the bytes were split.
+    const std::size_t known = buffer_.size() - pos_ - (buffer_.ends_with('\r') ? 1 : 0);
+    if (known > limits_.max_line) {
       return Fail(Violation("line longer than " + std::to_string(limits_.max_line) + " bytes"));
     }
     // A CR may be the last byte, with its LF still to come.

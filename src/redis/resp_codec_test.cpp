@@ -126,6 +126,27 @@ TEST(RespParser, BoundsLinesBulksAndDepth) {
   }
 }
 
+// Found by fuzz_resp_reply: a line exactly at the limit was refused when its CR arrived without
+// its LF, and accepted when both came together.
+TEST(RespParser, LineLimitDoesNotDependOnTheSplit) {
+  RespParser::Limits limits;
+  limits.max_line = 8;
+  const std::string line = "+1234567\r\n";  // 8 bytes before CRLF
+  for (std::size_t cut = 0; cut <= line.size(); ++cut) {
+    RespParser parser(limits);
+    parser.Feed(line.substr(0, cut));
+    auto first = parser.Next();
+    ASSERT_TRUE(first.has_value()) << "cut at " << cut;
+    parser.Feed(line.substr(cut));
+    auto next = parser.Next();
+    ASSERT_TRUE(next.has_value()) << "cut at " << cut;
+    ASSERT_TRUE(first->has_value() || next->has_value()) << "cut at " << cut;
+  }
+  RespParser parser(limits);
+  parser.Feed("+12345678\r");  // 9 bytes: too long whatever follows
+  EXPECT_FALSE(parser.Next().has_value());
+}
+
 TEST(RespParser, HugeArrayCountDoesNotAllocateUpFront) {
   RespParser parser;
   parser.Feed("*2147483647\r\n:1\r\n");

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <chrono>
 #include <future>
-#include <mutex>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -14,7 +13,17 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "redis/redis_change_bus.hpp"
+#include "redis/redis_client.hpp"
+#include "redis/redis_event_gate.hpp"
+#include "redis/redis_leader_election.hpp"
+#include "redis/redis_subscriber.hpp"
 #include "registry/in_process_registry.hpp"
+#include "registry/redis_registry.hpp"
+#include "store/postgres/postgres_database.hpp"
+#include "store/postgres/postgres_outbox_store.hpp"
+#include "store/postgres/postgres_room_store.hpp"
+#include "store/postgres/postgres_settings_store.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/sqlite/sqlite_outbox_store.hpp"
 #include "store/sqlite/sqlite_room_store.hpp"
@@ -27,8 +36,15 @@ namespace asio = boost::asio;
 
 namespace {
 
-/// Runs `op` on `ioc` from the start-up thread until it completes. A work guard keeps `ioc` from
-/// running out of work while the operation waits on another thread (the SQLite writer, libpq).
+/// How long LiveKit webhook ids are remembered (deviations §6.1: at least 10 minutes).
+constexpr auto kWebhookIdRetention = std::chrono::minutes(15);
+/// The leader's lease: a dead leader's jobs move to another instance within this time.
+constexpr auto kLeaderLease = std::chrono::seconds(10);
+/// How often the readiness of PostgreSQL is probed (/ready reads the last result).
+constexpr auto kHealthProbeInterval = std::chrono::seconds(1);
+
+/// Runs `op` on `ioc` from the start-up thread until it completes. The work guard keeps `ioc` from
+/// running out of work while the operation waits on another thread (the SQLite writer).
 template <class T>
 T RunAtStartup(asio::io_context& ioc, asio::awaitable<T> op) {
   auto guard = asio::make_work_guard(ioc);
@@ -37,44 +53,172 @@ T RunAtStartup(asio::io_context& ioc, asio::awaitable<T> op) {
   return done.get();
 }
 
-/// One instance on the embedded engines: SQLite, in-process registry and webhook-id memory, sole
-/// leader, no peers.
-class EmbeddedBackends final : public Backends {
- public:
-  EmbeddedBackends(std::unique_ptr<store::sqlite::SqliteDatabase> database, const Clock& clock)
-      : database_(std::move(database)), seen_events_(clock) {}
-  ~EmbeddedBackends() override { Close(); }
+redis::RedisOptions RedisOptionsFrom(const RedisConfig& config) {
+  redis::RedisOptions options;
+  options.server = {config.host, config.port};
+  options.username = config.username;
+  options.password = config.password;
+  options.db = config.db;
+  for (const auto& sentinel : config.sentinels) options.sentinels.push_back({sentinel.host, sentinel.port});
+  options.sentinel_password = config.sentinel_password;
+  options.master_name = config.sentinel_master_name;
+  return options;
+}
 
-  store::RoomStore& Rooms() override { return database_->Rooms(); }
-  store::SettingsStore& Settings() override { return database_->Settings(); }
-  store::OutboxStore& Outbox() override { return database_->Outbox(); }
-  registry::ParticipantRegistry& Registry() override { return registry_; }
-  coordination::EventGate& SeenEvents() override { return seen_events_; }
-  coordination::LeaderElection& Leader() override { return leader_; }
-  coordination::ChangeBus& Bus() override { return bus_; }
-  bool SharedStore() const override { return false; }
-  std::string Unready() const override { return database_->Ping() ? "" : "store unavailable"; }
-  double LocalParticipants() const override { return static_cast<double>(registry_.ParticipantCount()); }
-  std::string Describe() const override { return fmt::format("SQLite {}", database_->Path()); }
-  void Start() override {}
-  void BeginShutdown() override {}
-  void Close() override { database_->Close(); }
+/// The engines of one instance, assembled by Backends::Open from the configuration. Exactly one
+/// of the two stores is open; the Redis members exist only when MEET_REDIS_* is configured.
+class AssembledBackends final : public Backends {
+ public:
+  AssembledBackends(asio::io_context& ioc, const Clock& clock) : ioc_(ioc), probe_timer_(ioc), clock_(clock) {}
+  ~AssembledBackends() override { Close(); }
+
+  Result<void> OpenStore(const Config& config) {
+    if (config.database_url.empty()) {
+      auto database = store::sqlite::SqliteDatabase::Open(config.data_dir);
+      if (!database) return Fail(database.error());
+      sqlite_ = std::move(*database);
+      rooms_ = &sqlite_->Rooms();
+      settings_ = &sqlite_->Settings();
+      outbox_ = &sqlite_->Outbox();
+      return {};
+    }
+    store::postgres::PostgresOptions options;
+    options.url = config.database_url;
+    options.pool_size = config.database_pool_size;
+    auto database = RunAtStartup(ioc_, store::postgres::PostgresDatabase::Open(ioc_.get_executor(), options));
+    if (!database) return Fail(database.error());
+    postgres_ = std::move(*database);
+    rooms_ = &postgres_->Rooms();
+    settings_ = &postgres_->Settings();
+    outbox_ = &postgres_->Outbox();
+    return {};
+  }
+
+  Result<void> OpenCoordination(const Config& config) {
+    if (!config.redis.enabled) {
+      auto in_process = std::make_unique<registry::InProcessRegistry>();
+      in_process_ = in_process.get();
+      registry_ = std::move(in_process);
+      seen_events_ = std::make_unique<webhooks::InProcessEventGate>(clock_, std::chrono::milliseconds(kWebhookIdRetention).count());
+      bus_ = std::make_unique<coordination::NoPeers>();
+      return {};
+    }
+    const redis::RedisOptions options = RedisOptionsFrom(config.redis);
+    const std::string& prefix = config.redis.key_prefix;
+    redis_ = std::make_unique<redis::RedisClient>(ioc_.get_executor(), options);
+    if (auto connected = RunAtStartup(ioc_, redis_->Connect()); !connected) return Fail(connected.error());
+    subscriber_ = std::make_unique<redis::RedisSubscriber>(ioc_.get_executor(), options);
+    registry_ = std::make_unique<registry::RedisRegistry>(*redis_, registry::RedisRegistryOptions{prefix});
+    seen_events_ = std::make_unique<redis::RedisEventGate>(*redis_, kWebhookIdRetention, prefix);
+    redis_leader_ = std::make_unique<redis::RedisLeaderElection>(*redis_, ioc_.get_executor(), kLeaderLease, prefix);
+    redis_leader_->OnChange([](bool leader) {
+      spdlog::info(leader ? "elected to run the background jobs" : "no longer runs the background jobs");
+    });
+    bus_ = std::make_unique<redis::RedisChangeBus>(*redis_, *subscriber_, ioc_.get_executor(), prefix);
+    return {};
+  }
+
+  store::RoomStore& Rooms() override { return *rooms_; }
+  store::SettingsStore& Settings() override { return *settings_; }
+  store::OutboxStore& Outbox() override { return *outbox_; }
+  registry::ParticipantRegistry& Registry() override { return *registry_; }
+  coordination::EventGate& SeenEvents() override { return *seen_events_; }
+  coordination::LeaderElection& Leader() override {
+    if (redis_leader_) return *redis_leader_;
+    return sole_instance_;
+  }
+  coordination::ChangeBus& Bus() override { return *bus_; }
+  bool SharedStore() const override { return postgres_ != nullptr; }
+
+  std::string Unready() const override {
+    if (sqlite_ && !sqlite_->Ping()) return "store unavailable";
+    if (postgres_ && !postgres_ok_.load()) return "database unavailable";
+    if (redis_ && !redis_->Connected()) return "redis unavailable";
+    return "";
+  }
+
+  double LocalParticipants() const override {
+    return in_process_ != nullptr ? static_cast<double>(in_process_->ParticipantCount()) : -1.0;
+  }
+
+  std::string Describe() const override {
+    std::string store = sqlite_ ? fmt::format("SQLite {}", sqlite_->Path())
+                                : fmt::format("PostgreSQL {}", postgres_->Describe());
+    return redis_ ? store + ", Redis coordination" : store;
+  }
+
+  void Start() override {
+    if (subscriber_) subscriber_->Start();
+    if (redis_leader_) redis_leader_->Start();
+    if (postgres_) asio::co_spawn(ioc_, ProbeDatabase(), asio::detached);
+  }
+
+  void BeginShutdown() override {
+    stopping_ = true;
+    probe_timer_.cancel();
+    if (redis_leader_) redis_leader_->Stop();
+    if (subscriber_) subscriber_->Stop();
+  }
+
+  void Close() override {
+    if (closed_.exchange(true)) return;
+    if (redis_) redis_->Close();
+    if (sqlite_) sqlite_->Close();
+    if (postgres_) postgres_->Close();
+  }
 
  private:
-  std::unique_ptr<store::sqlite::SqliteDatabase> database_;
-  registry::InProcessRegistry registry_;
-  webhooks::InProcessEventGate seen_events_;
-  coordination::SoleInstance leader_;
-  coordination::NoPeers bus_;
+  // /ready must not wait for the database, so it reads the result of this background probe.
+  asio::awaitable<void> ProbeDatabase() {
+    while (!stopping_.load()) {
+      const bool ok = co_await postgres_->Ping();
+      if (ok != postgres_ok_.exchange(ok)) {
+        if (ok) spdlog::info("PostgreSQL is reachable again");
+        else spdlog::warn("PostgreSQL is unreachable; requests that need it answer 503");
+      }
+      probe_timer_.expires_after(kHealthProbeInterval);
+      auto [ec] = co_await probe_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+    }
+  }
+
+  asio::io_context& ioc_;
+  asio::steady_timer probe_timer_;
+  const Clock& clock_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> closed_{false};
+  std::atomic<bool> postgres_ok_{true};
+
+  std::unique_ptr<store::sqlite::SqliteDatabase> sqlite_;
+  std::unique_ptr<store::postgres::PostgresDatabase> postgres_;
+  store::RoomStore* rooms_ = nullptr;
+  store::SettingsStore* settings_ = nullptr;
+  store::OutboxStore* outbox_ = nullptr;
+
+  // Declared after the client, destroyed before it: they hold references to it.
+  std::unique_ptr<redis::RedisClient> redis_;
+  std::unique_ptr<redis::RedisSubscriber> subscriber_;
+  std::unique_ptr<registry::ParticipantRegistry> registry_;
+  registry::InProcessRegistry* in_process_ = nullptr;
+  std::unique_ptr<coordination::EventGate> seen_events_;
+  std::unique_ptr<redis::RedisLeaderElection> redis_leader_;
+  coordination::SoleInstance sole_instance_;
+  std::unique_ptr<coordination::ChangeBus> bus_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Backends>> Backends::Open(const Config& config, [[maybe_unused]] asio::io_context& ioc,
-                                                 const Clock& clock) {
-  auto database = store::sqlite::SqliteDatabase::Open(config.data_dir);
-  if (!database) return Fail(database.error());
-  return std::unique_ptr<Backends>(std::make_unique<EmbeddedBackends>(std::move(*database), clock));
+Result<std::unique_ptr<Backends>> Backends::Open(const Config& config, asio::io_context& ioc, const Clock& clock) {
+  auto backends = std::make_unique<AssembledBackends>(ioc, clock);
+  if (auto opened = backends->OpenStore(config); !opened) return Fail(opened.error());
+  if (auto opened = backends->OpenCoordination(config); !opened) return Fail(opened.error());
+  if (config.redis.enabled && config.database_url.empty()) {
+    spdlog::warn("Redis coordination with the embedded SQLite store: instances would not share rooms; "
+                 "set MEET_DATABASE_URL to run several instances");
+  } else if (!config.redis.enabled && !config.database_url.empty()) {
+    spdlog::warn("PostgreSQL without Redis: run one instance only (several need MEET_REDIS_HOST)");
+  }
+  return std::unique_ptr<Backends>(std::move(backends));
 }
 
 }  // namespace convene::app

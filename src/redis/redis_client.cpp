@@ -262,11 +262,21 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
           co_return;
         }
         PendingCall& front = link->pending.front();
+        const bool demoted = IsDemotedMaster(**next);
         front.replies.push_back(std::move(**next));
         if (front.replies.size() == front.expected) {
           PendingCall done = std::move(front);
           link->pending.pop_front();
           Complete(done, std::move(done.replies));
+        }
+        if (demoted) {
+          // A fail-over made this server a replica while we stayed connected: ask the sentinels
+          // again instead of sending every later write to a server that refuses it.
+          Drop(link, detail::Unavailable(
+                         fmt::format("Redis {}: no longer the master (READONLY); reconnecting "
+                                     "through the sentinels",
+                                     detail::Describe(link->endpoint))));
+          co_return;
         }
       }
       auto [ec, n] = co_await link->socket.async_read_some(asio::buffer(buffer), kUseTuple);
@@ -299,6 +309,10 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
       }
       co_await link->watchdog.async_wait(kUseTuple);
     }
+  }
+
+  bool IsDemotedMaster(const Reply& reply) const {
+    return !options_.sentinels.empty() && reply.IsError() && reply.str.starts_with("READONLY");
   }
 
   void StartReconnecting() {

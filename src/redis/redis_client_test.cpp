@@ -408,5 +408,86 @@ TEST_F(RedisClientTest, DiscoversTheMasterThroughSentinel) {
   wrong.Close();
 }
 
+// The master named by the sentinels turns into a replica under the client: its READONLY answer
+// drops the connection, and the ROLE check refuses the server until it is a master again.
+TEST_F(RedisClientTest, InSentinelModeAReadOnlyAnswerSendsTheClientBackToTheSentinels) {
+  RedisProcess master;
+  const std::string config = "sentinel monitor ro 127.0.0.1 " + std::to_string(master.Port()) +
+                             " 1\n";
+  RedisProcess sentinel({"--sentinel"}, config);
+  RedisOptions options;
+  options.sentinels = {{"127.0.0.1", sentinel.Port()}};
+  options.master_name = "ro";
+  options.reconnect_min = 20ms;
+  options.reconnect_max = 100ms;
+  RedisClient& client = Client(options);
+  RedisOptions direct;
+  direct.server = {"127.0.0.1", master.Port()};
+  RedisClient& admin = Client(direct);
+
+  const std::string nowhere = std::to_string(testing::FreePort());
+  ASSERT_EQ(Run(admin, {"REPLICAOF", "127.0.0.1", nowhere})->Text(), "OK");
+  auto refused = Run(client, {"SET", "k", "v"});
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_TRUE(refused->str.starts_with("READONLY")) << refused->str;
+  ASSERT_TRUE(WaitFor([&] { return !client.Connected(); }, 2s));
+  std::this_thread::sleep_for(200ms);  // several reconnects, each refused by the ROLE check
+  EXPECT_FALSE(client.Connected());
+  auto failed = Run(client, {"PING"});
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_NE(failed.error().message.find("not a master"), std::string::npos)
+      << failed.error().message;
+
+  ASSERT_TRUE(WaitFor([&] {
+    auto reply = Run(admin, {"REPLICAOF", "NO", "ONE"});
+    return reply && reply->Text() == "OK";
+  }));
+  ASSERT_TRUE(WaitFor([&] { return client.Connected(); }, 10s));
+  EXPECT_EQ(Run(client, {"SET", "k", "v"})->Text(), "OK");
+}
+
+// A real fail-over (SENTINEL FAILOVER promotes the replica): the client ends up on the new
+// master by itself, whether the old master's connection is killed by the sentinel or answers
+// READONLY first.
+TEST_F(RedisClientTest, FollowsASentinelFailOver) {
+  RedisProcess first({"--requirepass", "pw", "--masterauth", "pw"});
+  RedisProcess second({"--requirepass", "pw", "--masterauth", "pw", "--replicaof", "127.0.0.1",
+                       std::to_string(first.Port())});
+  const std::string config = "sentinel monitor fo 127.0.0.1 " + std::to_string(first.Port()) +
+                             " 1\n" + "sentinel auth-pass fo pw\n" +
+                             "sentinel down-after-milliseconds fo 2000\n" +
+                             "sentinel failover-timeout fo 10000\n";
+  RedisProcess sentinel({"--sentinel"}, config);
+
+  RedisOptions options;
+  options.sentinels = {{"127.0.0.1", sentinel.Port()}};
+  options.master_name = "fo";
+  options.password = "pw";
+  options.reconnect_min = 20ms;
+  options.reconnect_max = 200ms;
+  RedisClient& client = Client(options);
+  auto port_of = [&]() -> std::int64_t {
+    auto reply = Run(client, {"CONFIG", "GET", "port"});
+    return reply && reply->elements.size() == 2 ? reply->elements[1].Integer().value_or(0) : 0;
+  };
+  ASSERT_EQ(port_of(), first.Port());
+
+  RedisOptions direct;
+  direct.server = {"127.0.0.1", sentinel.Port()};
+  RedisClient& sentinel_client = Client(direct);
+  // The sentinel learns about the replica from the master's INFO: retry until it can promote it.
+  const bool started = WaitFor(
+      [&] {
+        auto reply = Run(sentinel_client, {"SENTINEL", "FAILOVER", "fo"});
+        if (reply && reply->Text() == "OK") return true;
+        std::this_thread::sleep_for(200ms);
+        return false;
+      },
+      30s);
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(WaitFor([&] { return port_of() == second.Port(); }, 30s));
+  EXPECT_EQ(Run(client, {"SET", "after-failover", "1"})->Text(), "OK");
+}
+
 }  // namespace
 }  // namespace convene::redis

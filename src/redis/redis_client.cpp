@@ -119,6 +119,13 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
 
   bool Connected() const noexcept { return connected_.load(std::memory_order_acquire); }
 
+  RedisClientStats Stats() const noexcept {
+    return RedisClientStats{connects_.load(std::memory_order_relaxed),
+                            disconnects_.load(std::memory_order_relaxed),
+                            timeouts_.load(std::memory_order_relaxed),
+                            rejected_.load(std::memory_order_relaxed)};
+  }
+
   void Close() {
     auto close = [self = shared_from_this()] {
       self->closed_ = true;
@@ -175,6 +182,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   void Enqueue(std::string encoded, PendingCall call) {
     if (!link_) {
       // Fail fast: a caller waiting for a reconnect would only turn a quick 503 into a slow one.
+      rejected_.fetch_add(1, std::memory_order_relaxed);
       Complete(call, Fail(NotConnected()));
       return;
     }
@@ -196,6 +204,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     spdlog::info("Redis {}: connected", detail::Describe(link->endpoint));
     link_ = link;
     last_failure_.clear();
+    connects_.fetch_add(1, std::memory_order_relaxed);
     connected_.store(true, std::memory_order_release);
     asio::co_spawn(strand_, Reader(link), asio::detached);
     asio::co_spawn(strand_, Watchdog(link), asio::detached);
@@ -214,6 +223,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     if (link_ == link) {
       link_.reset();
       connected_.store(false, std::memory_order_release);
+      disconnects_.fetch_add(1, std::memory_order_relaxed);
       last_failure_ = error.message;
       if (!closed_) {
         spdlog::warn("{}; reconnecting", error.message);
@@ -300,6 +310,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
         const auto deadline = link->pending.front().deadline;
         if (deadline <= SteadyClock::now()) {
           // Later replies could no longer be matched to their commands: drop the connection.
+          timeouts_.fetch_add(1, std::memory_order_relaxed);
           Drop(link, detail::Unavailable(fmt::format(
                          "Redis {}: no reply within {} ms", detail::Describe(link->endpoint),
                          options_.command_timeout.count())));
@@ -357,6 +368,10 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   Strand strand_;
   const RedisOptions options_;
   std::atomic<bool> connected_{false};
+  std::atomic<std::uint64_t> connects_{0};
+  std::atomic<std::uint64_t> disconnects_{0};
+  std::atomic<std::uint64_t> timeouts_{0};
+  std::atomic<std::uint64_t> rejected_{0};
   LinkPtr link_;
   bool closed_ = false;
   bool started_ = false;
@@ -423,6 +438,8 @@ asio::awaitable<Result<Reply>> RedisClient::Eval(const Script& script,
 }
 
 bool RedisClient::Connected() const noexcept { return impl_->Connected(); }
+
+RedisClientStats RedisClient::Stats() const noexcept { return impl_->Stats(); }
 
 void RedisClient::Close() { impl_->Close(); }
 

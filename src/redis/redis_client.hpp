@@ -56,6 +56,14 @@ class Script {
   std::string sha1_;  // lower-case hex
 };
 
+/// Counters for metrics and logs (monotonic since the client was built).
+struct RedisClientStats {
+  std::uint64_t connects = 0;     // connections established (the first and every reconnect)
+  std::uint64_t disconnects = 0;  // connections lost or dropped (including by Close())
+  std::uint64_t timeouts = 0;     // connections dropped because a reply took too long
+  std::uint64_t rejected = 0;     // calls failed at once because no connection was up
+};
+
 /// One multiplexed, pipelined connection to Redis, shared by every coroutine of the process:
 /// commands from any thread are written in order and their replies matched in order (RESP2 is
 /// strictly FIFO), so N concurrent callers cost one round trip, not N.
@@ -92,6 +100,8 @@ class RedisClient {
 
   /// True while a connection is established (for /ready and metrics).
   bool Connected() const noexcept;
+
+  RedisClientStats Stats() const noexcept;
 
   /// Fails every pending and later call with kUnavailable and stops reconnecting. Idempotent.
   void Close();

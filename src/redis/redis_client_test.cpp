@@ -300,6 +300,7 @@ TEST_F(RedisClientTest, FailsFastWhileDownAndRecoversWhenTheServerReturns) {
     EXPECT_EQ(reply.error().name, "Service Unavailable");
     EXPECT_NE(reply.error().message.find(std::to_string(server.Port())), std::string::npos);
   }
+  EXPECT_GE(client.Stats().rejected, 20u);
 
   server.Start();
   ASSERT_TRUE(WaitFor([&] { return client.Connected(); }, 10s));
@@ -353,6 +354,10 @@ TEST_F(RedisClientTest, TimesOutAndDropsTheConnectionThenRecovers) {
   server.Resume();
   ASSERT_TRUE(WaitFor([&] { return client.Connected(); }, 10s));
   EXPECT_EQ(Run(client, {"PING"})->Text(), "PONG");
+  const RedisClientStats stats = client.Stats();
+  EXPECT_EQ(stats.timeouts, 1u);
+  EXPECT_GE(stats.connects, 2u);
+  EXPECT_GE(stats.disconnects, 1u);
 }
 
 TEST_F(RedisClientTest, CloseFailsLaterCommands) {

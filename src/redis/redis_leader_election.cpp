@@ -60,7 +60,8 @@ class RedisLeaderElection::Impl : public std::enable_shared_from_this<Impl> {
         timer_(strand_) {}
 
   bool IsLeader() const noexcept {
-    return leader_.load(std::memory_order_acquire) &&
+    return !stop_requested_.load(std::memory_order_acquire) &&
+           leader_.load(std::memory_order_acquire) &&
            SteadyClock::now().time_since_epoch().count() <
                valid_until_.load(std::memory_order_acquire);
   }
@@ -75,8 +76,9 @@ class RedisLeaderElection::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void Stop() {
-    // Visible to IsLeader() before Stop() returns; the rest happens on the strand.
-    leader_.store(false, std::memory_order_release);
+    // Visible to IsLeader() before Stop() returns, even if the keeper stores a successful
+    // renewal before the strand runs the rest.
+    stop_requested_.store(true, std::memory_order_release);
     auto stop = [self = shared_from_this()] {
       if (self->stopped_) {
         return;
@@ -188,6 +190,7 @@ class RedisLeaderElection::Impl : public std::enable_shared_from_this<Impl> {
   const std::string token_;
   std::function<void(bool)> on_change_;
   std::atomic<bool> started_{false};
+  std::atomic<bool> stop_requested_{false};
   std::atomic<bool> leader_{false};
   std::atomic<SteadyClock::rep> valid_until_{0};
   // Strand only.

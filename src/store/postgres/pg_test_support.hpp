@@ -10,6 +10,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "core/result.hpp"
@@ -107,16 +108,19 @@ class PgTestSchema {
 
   /// Ends the sessions opened with Url() (pg_terminate_backend), as a server restart or a DBA
   /// would; other tests' sessions are left alone. Returns how many were ended.
-  Result<int> TerminateSessions() {
+  Result<int> TerminateSessions() { return RunSync(ioc_, TerminateSessionsAsync()); }
+
+  /// The same, as a coroutine on the admin connection (to run while a store call is pending).
+  boost::asio::awaitable<Result<int>> TerminateSessionsAsync() {
     const std::string sql =
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname ="
         " current_database() AND pid <> pg_backend_pid() AND application_name = '" +
         name_ + "'";
-    auto done = RunSync(ioc_, admin_->ExecuteScript(
-                                  sql.c_str(), store::postgres::StatementKind::kWrite,
-                                  store::postgres::PgClock::now() + std::chrono::seconds(30)));
-    if (!done) return Fail(std::move(done.error()));
-    return done->Rows();
+    auto done = co_await admin_->ExecuteScript(
+        sql.c_str(), store::postgres::StatementKind::kWrite,
+        store::postgres::PgClock::now() + std::chrono::seconds(30));
+    if (!done) co_return Fail(std::move(done.error()));
+    co_return done->Rows();
   }
 
   store::postgres::PgConnection& Admin() { return *admin_; }

@@ -98,7 +98,8 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
         backoff_timer_(strand_) {}
 
   asio::awaitable<Result<void>> Connect() {
-    co_return co_await asio::co_spawn(strand_, ConnectOnStrand(), asio::use_awaitable);
+    co_return co_await asio::co_spawn(strand_, ConnectOnStrand(shared_from_this()),
+                                      asio::use_awaitable);
   }
 
   asio::awaitable<Result<Replies>> Submit(std::string encoded, std::size_t count) {
@@ -131,8 +132,9 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
       self->closed_ = true;
       self->backoff_timer_.cancel();
       if (self->link_) {
-        self->Drop(self->link_, detail::Unavailable(fmt::format(
-                                    "Redis {}: client closed", detail::DescribeTarget(self->options_))));
+        self->Drop(self->link_,
+                   detail::Unavailable(fmt::format("Redis {}: client closed",
+                                                   detail::DescribeTarget(self->options_))));
       }
     };
     asio::dispatch(strand_, std::move(close));
@@ -141,7 +143,9 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
  private:
   // Everything below runs on strand_.
 
-  asio::awaitable<Result<void>> ConnectOnStrand() {
+  // Every coroutine of the client takes `self`: it keeps the client alive until the coroutine
+  // ends, whenever the owner lets go of it.
+  asio::awaitable<Result<void>> ConnectOnStrand([[maybe_unused]] std::shared_ptr<Impl> self) {
     if (closed_) {
       co_return Fail(NotConnected());
     }
@@ -195,7 +199,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     }
     if (!link->writing) {
       link->writing = true;
-      asio::co_spawn(strand_, Writer(link), asio::detached);
+      asio::co_spawn(strand_, Writer(shared_from_this(), link), asio::detached);
     }
   }
 
@@ -206,8 +210,8 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     last_failure_.clear();
     connects_.fetch_add(1, std::memory_order_relaxed);
     connected_.store(true, std::memory_order_release);
-    asio::co_spawn(strand_, Reader(link), asio::detached);
-    asio::co_spawn(strand_, Watchdog(link), asio::detached);
+    asio::co_spawn(strand_, Reader(shared_from_this(), link), asio::detached);
+    asio::co_spawn(strand_, Watchdog(shared_from_this(), link), asio::detached);
   }
 
   void Drop(LinkPtr link, const Error& error) {
@@ -237,7 +241,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
-  asio::awaitable<void> Writer(LinkPtr link) {
+  asio::awaitable<void> Writer([[maybe_unused]] std::shared_ptr<Impl> self, LinkPtr link) {
     while (!link->dead && !link->outgoing.empty()) {
       // Swapping keeps both buffers' capacity, so a busy connection stops allocating.
       link->in_flight.swap(link->outgoing);
@@ -245,15 +249,16 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
           co_await asio::async_write(link->socket, asio::buffer(link->in_flight), kUseTuple);
       link->in_flight.clear();
       if (ec) {
-        Drop(link, detail::Unavailable(fmt::format("Redis {}: write failed: {}",
-                                                   detail::Describe(link->endpoint), ec.message())));
+        Drop(link,
+             detail::Unavailable(fmt::format("Redis {}: write failed: {}",
+                                             detail::Describe(link->endpoint), ec.message())));
         break;
       }
     }
     link->writing = false;
   }
 
-  asio::awaitable<void> Reader(LinkPtr link) {
+  asio::awaitable<void> Reader([[maybe_unused]] std::shared_ptr<Impl> self, LinkPtr link) {
     std::array<char, kReadChunk> buffer;
     while (!link->dead) {
       while (true) {
@@ -302,7 +307,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   // Enforces command_timeout. Deadlines grow in queue order, so only the front needs watching.
-  asio::awaitable<void> Watchdog(LinkPtr link) {
+  asio::awaitable<void> Watchdog([[maybe_unused]] std::shared_ptr<Impl> self, LinkPtr link) {
     while (!link->dead) {
       if (link->pending.empty()) {
         link->watchdog.expires_at(SteadyClock::time_point::max());
@@ -331,10 +336,10 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
       return;
     }
     reconnecting_ = true;
-    asio::co_spawn(strand_, Reconnect(), asio::detached);
+    asio::co_spawn(strand_, Reconnect(shared_from_this()), asio::detached);
   }
 
-  asio::awaitable<void> Reconnect() {
+  asio::awaitable<void> Reconnect([[maybe_unused]] std::shared_ptr<Impl> self) {
     auto backoff = options_.reconnect_min;
     bool quiet = false;
     while (!closed_) {

@@ -54,8 +54,9 @@ class HandshakeChannel {
       }
       auto [read_ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), kUseTuple);
       if (read_ec) {
-        co_return Fail(Failed(args[0], read_ec == asio::error::eof ? "connection closed by the server"
-                                                                   : read_ec.message()));
+        co_return Fail(Failed(args[0], read_ec == asio::error::eof
+                                           ? "connection closed by the server"
+                                           : read_ec.message()));
       }
       parser_.Feed(std::string_view(buffer.data(), n));
     }
@@ -95,8 +96,9 @@ bool IsNoPasswordConfigured(const Reply& reply) {
   // Redis 6+: "ERR AUTH <password> called without any password configured for the default user.
   // Are you sure your configuration is correct?"; Redis 5: "ERR Client sent AUTH, but no password
   // is set".
-  return reply.IsError() && (reply.str.find("without any password configured") != std::string::npos ||
-                             reply.str.find("no password is set") != std::string::npos);
+  return reply.IsError() &&
+         (reply.str.find("without any password configured") != std::string::npos ||
+          reply.str.find("no password is set") != std::string::npos);
 }
 
 asio::awaitable<Result<void>> Authenticate(HandshakeChannel& channel, const RedisEndpoint& peer,
@@ -144,14 +146,15 @@ asio::awaitable<Result<tcp::socket>> ConnectTcp(asio::any_io_executor executor,
     auto [resolve_ec, results] =
         co_await resolver.async_resolve(peer.host, std::to_string(peer.port), kUseTuple);
     if (resolve_ec) {
-      co_return Fail(Unavailable(
-          fmt::format("Redis {}: cannot resolve the host: {}", Describe(peer), resolve_ec.message())));
+      co_return Fail(Unavailable(fmt::format("Redis {}: cannot resolve the host: {}",
+                                             Describe(peer), resolve_ec.message())));
     }
     auto [connect_ec, endpoint] = co_await asio::async_connect(socket, results, kUseTuple);
     ec = connect_ec;
   }
   if (ec) {
-    co_return Fail(Unavailable(fmt::format("Redis {}: cannot connect: {}", Describe(peer), ec.message())));
+    co_return Fail(
+        Unavailable(fmt::format("Redis {}: cannot connect: {}", Describe(peer), ec.message())));
   }
   socket.set_option(tcp::no_delay(true), ec);
   co_return std::move(socket);

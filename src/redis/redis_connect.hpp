@@ -24,7 +24,8 @@ struct OpenedConnection {
 
 /// What one owner (a client or a subscriber) remembers across its connection attempts.
 struct HandshakeMemo {
-  bool warned_no_password = false;  // the "AUTH without a configured password" warning is logged once
+  // The "AUTH without a configured password" warning is logged once per owner.
+  bool warned_no_password = false;
 };
 
 /// Connects (asking the sentinels first in Sentinel mode), sends AUTH and SELECT, and in Sentinel

@@ -64,7 +64,8 @@ using SessionPtr = std::shared_ptr<Session>;
 
 class RedisSubscriber::Impl : public std::enable_shared_from_this<Impl> {
  public:
-  Impl(asio::any_io_executor executor, RedisOptions options, std::chrono::milliseconds ping_interval)
+  Impl(asio::any_io_executor executor, RedisOptions options,
+       std::chrono::milliseconds ping_interval)
       : strand_(asio::make_strand(std::move(executor))),
         options_(std::move(options)),
         ping_interval_(ping_interval),
@@ -86,7 +87,7 @@ class RedisSubscriber::Impl : public std::enable_shared_from_this<Impl> {
       spdlog::warn("Redis subscriber started without any channel");
       return;
     }
-    asio::co_spawn(strand_, Run(), asio::detached);
+    asio::co_spawn(strand_, Run(shared_from_this()), asio::detached);
   }
 
   void Stop() {
@@ -105,7 +106,8 @@ class RedisSubscriber::Impl : public std::enable_shared_from_this<Impl> {
  private:
   // Everything below runs on strand_.
 
-  asio::awaitable<void> Run() {
+  // The background coroutines take `self`: it keeps the subscriber alive until they end.
+  asio::awaitable<void> Run([[maybe_unused]] std::shared_ptr<Impl> self) {
     auto backoff = options_.reconnect_min;
     bool was_down = false;
     bool quiet = false;  // one warning per outage
@@ -160,7 +162,7 @@ class RedisSubscriber::Impl : public std::enable_shared_from_this<Impl> {
       session->Close("SUBSCRIBE failed: " + write_ec.message());
       co_return false;
     }
-    asio::co_spawn(strand_, Pinger(session), asio::detached);
+    asio::co_spawn(strand_, Pinger(shared_from_this(), session), asio::detached);
 
     bool reached = false;
     std::size_t confirmed = 0;
@@ -214,7 +216,7 @@ class RedisSubscriber::Impl : public std::enable_shared_from_this<Impl> {
 
   // A subscribed connection is silent when nothing is published, so a dead peer (a partition, a
   // frozen server) would go unnoticed; a PING unanswered for a whole interval drops it.
-  asio::awaitable<void> Pinger(SessionPtr session) {
+  asio::awaitable<void> Pinger([[maybe_unused]] std::shared_ptr<Impl> self, SessionPtr session) {
     std::string ping;
     AppendCommand(ping, {"PING"});
     while (!session->closed) {

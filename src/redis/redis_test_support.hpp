@@ -101,7 +101,8 @@ class IoThreads {
 
   /// Runs `task` on the io_context and waits for it (at most `limit`, else throws).
   template <class T>
-  T Run(boost::asio::awaitable<T> task, std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+  T Run(boost::asio::awaitable<T> task,
+        std::chrono::milliseconds limit = std::chrono::seconds(60)) {
     auto future = boost::asio::co_spawn(ioc_, std::move(task), boost::asio::use_future);
     if (future.wait_for(limit) != std::future_status::ready) {
       throw std::runtime_error("test coroutine did not finish in time");

@@ -181,7 +181,8 @@ Result<RespParser::Step> RespParser::ParseElement(Reply& out) {
       return Step::kOpened;
     }
     default:
-      return Fail(Violation("unexpected type byte " + std::to_string(static_cast<unsigned char>(type))));
+      return Fail(
+          Violation("unexpected type byte " + std::to_string(static_cast<unsigned char>(type))));
   }
 }
 

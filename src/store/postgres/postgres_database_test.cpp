@@ -385,8 +385,11 @@ TEST_F(PostgresDatabaseTest, WaitersQueueForASmallPool) {
   }
   RunAll();
   EXPECT_EQ(ok.load(), 50);
-  EXPECT_EQ(db->PoolStats().open, 2u);
-  EXPECT_EQ(db->PoolStats().waiting, 0u);
+  const PostgresPoolStats stats = db->PoolStats();
+  EXPECT_LE(stats.open, 2u);
+  EXPECT_EQ(stats.waiting, 0u);
+  EXPECT_EQ(stats.connect_failures, 0u);
+  EXPECT_EQ(stats.discarded, 0u);
 }
 
 // Not a benchmark (Debug build, one shared CI server), but a sanity figure for the log.

@@ -40,6 +40,7 @@
 #include "auth/user_tokens.hpp"
 #include "clients/http_client.hpp"
 #include "clients/livekit_client.hpp"
+#include "coordination/change_acknowledgements.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "http/router.hpp"
@@ -231,7 +232,12 @@ int RunApplication(const Config& config) {
       });
 
   // What the other instances tell this one (several instances only; see Backends).
-  settings.SetChangeListener([&peers] { peers.Publish({coordination::ChangeTopic::kSettings, {}}); });
+  // A settings write returns once every other instance has reloaded (or after a bounded wait), so
+  // an admin who changes the authentication mode or deletes an API key is obeyed by all of them.
+  coordination::ChangeAcknowledgements settings_acks(peers, ioc.get_executor(), random);
+  settings.SetChangeListener([&settings_acks]() -> asio::awaitable<void> {
+    co_await settings_acks.PublishAndWait(coordination::ChangeTopic::kSettings, std::chrono::seconds(2));
+  });
   livekit_rooms.SetForgetListener([&peers](std::string_view room_id) {
     peers.Publish({coordination::ChangeTopic::kLiveKitRoom, std::string(room_id)});
   });
@@ -240,12 +246,15 @@ int RunApplication(const Config& config) {
     if (change.topic == ChangeTopic::kLiveKitRoom) livekit_rooms.ForgetLocally(change.subject);
     if (change.topic == ChangeTopic::kResync) livekit_rooms.ForgetAll();
     if (change.topic == ChangeTopic::kOutbox || change.topic == ChangeTopic::kResync) webhook_delivery.Wake();
+    if (change.topic == ChangeTopic::kApplied) settings_acks.OnApplied(change);
     if (change.topic == ChangeTopic::kSettings || change.topic == ChangeTopic::kResync) {
-      asio::co_spawn(ioc, [&settings]() -> asio::awaitable<void> {
+      asio::co_spawn(ioc, [&settings, &settings_acks, change]() -> asio::awaitable<void> {
         if (auto reloaded = co_await settings.Reload(); !reloaded) {
           spdlog::warn("reloading the settings changed by another instance failed: {}",
                        reloaded.error().message);
+          co_return;
         }
+        if (change.topic == coordination::ChangeTopic::kSettings) settings_acks.Acknowledge(change);
       }, asio::detached);
     }
   });

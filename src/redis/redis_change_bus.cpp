@@ -1,5 +1,8 @@
 #include "redis/redis_change_bus.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -23,6 +26,7 @@ std::string_view TopicName(ChangeTopic topic) {
     case ChangeTopic::kLiveKitRoom: return "livekit_room";
     case ChangeTopic::kOutbox: return "outbox";
     case ChangeTopic::kResync: return "resync";
+    case ChangeTopic::kApplied: return "applied";
   }
   return "resync";
 }
@@ -31,6 +35,7 @@ ChangeTopic TopicFromName(std::string_view name) {
   if (name == "settings") return ChangeTopic::kSettings;
   if (name == "livekit_room") return ChangeTopic::kLiveKitRoom;
   if (name == "outbox") return ChangeTopic::kOutbox;
+  if (name == "applied") return ChangeTopic::kApplied;
   return ChangeTopic::kResync;
 }
 
@@ -40,6 +45,7 @@ RedisChangeBus::RedisChangeBus(RedisClient& publisher, RedisSubscriber& subscrib
                                asio::any_io_executor executor, std::string key_prefix,
                                std::string instance_id)
     : publisher_(publisher),
+      subscriber_(subscriber),
       executor_(std::move(executor)),
       channel_(std::move(key_prefix) + "changes"),
       instance_id_(instance_id.empty() ? CryptoRandom().Hex(16) : std::move(instance_id)) {
@@ -98,6 +104,20 @@ void RedisChangeBus::Publish(Change change) {
     counters->published.fetch_add(1, std::memory_order_relaxed);
   };
   asio::co_spawn(executor_, std::move(publish), asio::detached);
+}
+
+asio::awaitable<Result<std::size_t>> RedisChangeBus::PublishCounted(const Change& change) {
+  std::vector<std::string> command{"PUBLISH", channel_, Encode(instance_id_, change)};
+  auto reply = co_await publisher_.Command(std::move(command));
+  if (!reply) co_return Fail(reply.error());
+  const std::optional<std::int64_t> receivers = reply->Integer();
+  if (reply->IsError() || !receivers) {
+    co_return Fail(Error::Unavailable("Service Unavailable", "Could not notify the other instances"));
+  }
+  counters_->published.fetch_add(1, std::memory_order_relaxed);
+  std::int64_t others = *receivers;
+  if (subscriber_.Subscribed() && others > 0) --others;  // our own subscription received it too
+  co_return static_cast<std::size_t>(std::max<std::int64_t>(others, 0));
 }
 
 void RedisChangeBus::Subscribe(Handler handler) { handlers_.push_back(std::move(handler)); }

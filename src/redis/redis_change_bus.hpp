@@ -30,6 +30,9 @@ class RedisChangeBus final : public coordination::ChangeBus {
   /// Fire-and-forget: a coroutine on the executor publishes; a failure is logged at debug level
   /// and counted (the receivers' caches expire anyway, and resync on reconnect).
   void Publish(coordination::Change change) override;
+  /// PUBLISH, awaited: the number of other instances subscribed (this one's own subscription,
+  /// when up, is not counted).
+  boost::asio::awaitable<Result<std::size_t>> PublishCounted(const coordination::Change& change) override;
   /// Only before the subscriber starts.
   void Subscribe(Handler handler) override;
 
@@ -62,6 +65,7 @@ class RedisChangeBus final : public coordination::ChangeBus {
   void Deliver(const coordination::Change& change) const;
 
   RedisClient& publisher_;
+  RedisSubscriber& subscriber_;
   boost::asio::any_io_executor executor_;
   const std::string channel_;
   const std::string instance_id_;

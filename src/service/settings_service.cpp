@@ -64,7 +64,7 @@ struct SettingsService::Impl {
   const auth::PasswordHasher& passwords;
   const Clock& clock;
   Random& random;
-  std::function<void()> on_change;  // tells the other instances; set before serving
+  std::function<asio::awaitable<void>()> on_change;  // tells the other instances; set before serving
 
   // Hot-path copies of the two values read on every request.
   std::atomic<store::AuthTransportMode> transport_mode{store::AuthTransportMode::kHeader};
@@ -131,12 +131,12 @@ asio::awaitable<Result<bool>> SettingsService::Initialize(const SettingsDefaults
   co_return *created;
 }
 
-void SettingsService::SetChangeListener(std::function<void()> listener) {
+void SettingsService::SetChangeListener(std::function<asio::awaitable<void>()> listener) {
   impl_->on_change = std::move(listener);
 }
 
-void SettingsService::NotifyChange() {
-  if (impl_->on_change) impl_->on_change();
+asio::awaitable<void> SettingsService::NotifyChange() {
+  if (impl_->on_change) co_await impl_->on_change();
 }
 
 asio::awaitable<Result<void>> SettingsService::Reload() {
@@ -237,7 +237,7 @@ asio::awaitable<Result<void>> SettingsService::WriteConfig(
   auto put = co_await impl_->store.PutGlobalConfig(config);
   if (!put) co_return Fail(put.error());
   CacheConfig(std::move(config));
-  NotifyChange();
+  co_await NotifyChange();
   co_return Result<void>{};
 }
 
@@ -281,7 +281,7 @@ asio::awaitable<Result<store::ApiKey>> SettingsService::CreateApiKey() {
   auto put = co_await impl_->store.ReplaceApiKeys(keys);
   if (!put) co_return Fail(put.error());
   CacheApiKeys(keys);
-  NotifyChange();
+  co_await NotifyChange();
   co_return key;
 }
 
@@ -292,7 +292,7 @@ asio::awaitable<Result<void>> SettingsService::DeleteApiKeys() {
   auto put = co_await impl_->store.ReplaceApiKeys(none);
   if (!put) co_return Fail(put.error());
   CacheApiKeys(none);
-  NotifyChange();
+  co_await NotifyChange();
   co_return Result<void>{};
 }
 
@@ -329,7 +329,7 @@ asio::awaitable<Result<SettingsService::PasswordChange>> SettingsService::Change
   auto put = co_await impl_->store.PutUser(updated);
   if (!put) co_return Fail(put.error());
   CacheUser(std::move(updated));
-  NotifyChange();
+  co_await NotifyChange();
   co_return PasswordChange::kChanged;
 }
 

@@ -75,9 +75,10 @@ class SettingsService {
   /// Reloads the caches from the store (writes the default config if it has gone missing).
   /// Other instances call it when told that this one changed the settings.
   boost::asio::awaitable<Result<void>> Reload();
-  /// Called after every successful write (config, API keys, password), so that the other
-  /// instances of a deployment reload their caches. Set once at start-up, before serving.
-  void SetChangeListener(std::function<void()> listener);
+  /// Awaited after every successful write (config, API keys, password), before the write returns,
+  /// so that the other instances of a deployment reload their caches (and, if it waits for them,
+  /// serve the change by the time the caller sees the answer). Set once at start-up.
+  void SetChangeListener(std::function<boost::asio::awaitable<void>()> listener);
 
   // ---- Cached reads: no I/O, safe on every request ----
   store::GlobalConfig Config() const;
@@ -117,7 +118,7 @@ class SettingsService {
   void CacheConfig(store::GlobalConfig config);
   void CacheUser(store::User user);
   void CacheApiKeys(const std::vector<store::ApiKey>& keys);
-  void NotifyChange();
+  boost::asio::awaitable<void> NotifyChange();
   // `change` must be a named object in the caller (GCC 12: no lambda temporaries in co_await).
   boost::asio::awaitable<Result<void>> WriteConfig(
       const std::function<void(store::GlobalConfig&)>& change);

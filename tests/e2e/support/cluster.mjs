@@ -137,10 +137,20 @@ export async function startCluster({ instances = 2, env = {} } = {}) {
     url: proxy.url,
     port: proxy.port,
     logs: () => started.map((s, i) => `--- instance ${i} ---\n${s.logs()}`).join('\n'),
+    /** Graceful stop of every instance; the proxy stays up for restart(). */
     async stop() {
       const results = await Promise.all(started.map((s) => s.stop()));
-      await proxy.close();
       return results[0];
+    },
+    /** SIGKILL of every instance. */
+    async kill() {
+      const results = await Promise.all(started.map((s) => s.kill()));
+      return results[0];
+    },
+    /** Starts every instance again (same database and Redis prefix) behind the same proxy. */
+    async restart() {
+      for (const s of started) await s.restart();
+      proxy.targets = started.map((s) => s.url);
     },
     async close() {
       await proxy.close();

@@ -3,7 +3,7 @@
 // them"). The services come from `scripts/test-services.sh` (make passes their addresses in
 // CONVENE_TEST_PG_URL / CONVENE_TEST_REDIS_PORT / CONVENE_TEST_REDIS_PASSWORD); when those are
 // absent, this module starts its own for the life of the test process.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -114,9 +114,9 @@ export async function startRoundRobinProxy(targets) {
  * round-robin proxy in front. Returns a handle shaped like startConvene's (url, port, logs, stop,
  * close) plus `instances` (each a startConvene handle) and `proxy`.
  */
-export async function startCluster({ instances = 2, env = {} } = {}) {
-  const { redisPort, redisPassword } = sharedServices();
-  const databaseUrl = freshDatabase();
+export async function startCluster({ instances = 2, env = {}, services: engines = sharedServices() } = {}) {
+  const { redisPort, redisPassword } = engines;
+  const databaseUrl = freshDatabase(engines.pgUrl);
   const prefix = `t${randomBytes(5).toString('hex')}:`;
   const shared = sharedEnv({ databaseUrl, redisPort, redisPassword, prefix });
   const started = [];
@@ -159,56 +159,33 @@ export async function startCluster({ instances = 2, env = {} } = {}) {
   };
 }
 
-/** Starts a private redis-server (for fault tests that stop and restart it). */
-export async function startPrivateRedis({ password = 'private-redis' } = {}) {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-redis-'));
-  const handle = { port, password, child: null };
-  handle.start = async () => {
-    handle.child = spawn(
-      'redis-server',
-      ['--bind', '127.0.0.1', '--port', String(port), '--requirepass', password, '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: 'ignore' },
-    );
-    for (let i = 0; i < 200; i++) {
-      if (await canConnect(port)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error('redis-server did not start');
+/**
+ * A redis-server and a PostgreSQL cluster of the test's own (scripts/test-services.sh), for fault
+ * tests that crash and restart them: {pgUrl, redisPort, redisPassword, killRedis(), startRedis(),
+ * killPostgres(), startPostgres(), close()}. Redis persists every write (appendfsync always), as
+ * a production Redis for Convene should.
+ */
+export function startPrivateServices() {
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-private-services-'));
+  const script = path.join(repoRoot, 'scripts', 'test-services.sh');
+  const run = (action) =>
+    execFileSync(script, [action, state], { encoding: 'utf8', env: { ...process.env, REDIS_APPENDONLY: 'yes' } });
+  const env = Object.fromEntries([...run('start').matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    run('stop');
   };
-  handle.stop = () =>
-    new Promise((resolve) => {
-      if (!handle.child || handle.child.exitCode !== null) return resolve();
-      handle.child.once('exit', () => resolve());
-      handle.child.kill('SIGKILL');
-    });
-  handle.close = async () => {
-    await handle.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+  process.on('exit', close);
+  return {
+    pgUrl: env.CONVENE_TEST_PG_URL,
+    redisPort: Number(env.CONVENE_TEST_REDIS_PORT),
+    redisPassword: env.CONVENE_TEST_REDIS_PASSWORD,
+    killRedis: () => run('redis-stop'),
+    startRedis: () => run('redis-start'),
+    killPostgres: () => run('pg-stop'),
+    startPostgres: () => run('pg-start'),
+    close,
   };
-  await handle.start();
-  return handle;
-}
-
-async function freePort() {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function canConnect(port) {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

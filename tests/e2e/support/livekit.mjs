@@ -183,7 +183,8 @@ export function assertValidationIncludes(res, detail) {
 export async function startStack({ conveneEnv = {}, emulatorOptions = {}, webhooks = true, cluster } = {}) {
   // Two instances on shared PostgreSQL + Redis behind a round-robin proxy, when asked for or when
   // the whole run is in cluster mode (make e2e-test-cluster).
-  const clustered = cluster ?? process.env.CONVENE_E2E_CLUSTER === '1';
+  // `cluster` may also be startCluster's options (e.g. {services}).
+  const clustered = Boolean(cluster ?? process.env.CONVENE_E2E_CLUSTER === '1');
   const emulator = await startEmulator({
     port: 0,
     apiKey: LK_API_KEY,
@@ -200,7 +201,8 @@ export async function startStack({ conveneEnv = {}, emulatorOptions = {}, webhoo
       LIVEKIT_API_SECRET: LK_API_SECRET,
       ...conveneEnv,
     };
-    convene = clustered ? await startCluster({ env }) : await startConvene({ env });
+    const clusterOptions = typeof cluster === 'object' ? cluster : {};
+    convene = clustered ? await startCluster({ ...clusterOptions, env }) : await startConvene({ env });
   } catch (err) {
     await emulator.close();
     throw err;

@@ -8,6 +8,8 @@
 #include <utility>
 
 #include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -105,6 +107,34 @@ bool IsUnavailableState(std::string_view state) {
 bool Retryable(StatementKind kind, bool sent, bool in_transaction) {
   return !sent || kind == StatementKind::kRead ||
          (kind == StatementKind::kWrite && in_transaction);
+}
+
+/// The host to resolve before connecting: a single host name (not an address, a list or a Unix
+/// socket directory) with no hostaddr given. libpq would resolve it with a blocking getaddrinfo
+/// inside PQconnectStart, on the I/O thread.
+std::optional<std::string> HostToResolve(const std::vector<std::string>& keywords,
+                                         const std::vector<std::string>& values) {
+  std::optional<std::string> host;
+  for (std::size_t i = 0; i < keywords.size(); ++i) {
+    if (keywords[i] == "hostaddr") return std::nullopt;
+    if (keywords[i] == "host") host = values[i];
+  }
+  if (!host || host->empty() || host->front() == '/' || host->front() == '@' ||
+      host->find(',') != std::string::npos) {
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  asio::ip::make_address(*host, ec);
+  if (!ec) return std::nullopt;  // already an address: libpq does not resolve it
+  return host;
+}
+
+std::string PortOf(const std::vector<std::string>& keywords,
+                   const std::vector<std::string>& values) {
+  for (std::size_t i = 0; i < keywords.size(); ++i) {
+    if (keywords[i] == "port" && !values[i].empty()) return values[i];
+  }
+  return "5432";
 }
 
 }  // namespace
@@ -330,9 +360,57 @@ void PgConnection::OnNotice(void* self, const pg_result* notice) {
 
 asio::awaitable<Result<std::unique_ptr<PgConnection>>> PgConnection::Connect(
     asio::any_io_executor executor, const PgConnectParams& params, PgClock::time_point deadline) {
+  std::vector<std::string> keyword_strings = params.Keywords();
+  std::vector<std::string> value_strings = params.Values();
+
+  // Resolve a host name here, asynchronously, and hand libpq the address (`hostaddr`; `host`
+  // stays for TLS verification and messages): libpq's own lookup would block this thread.
+  if (std::optional<std::string> host = HostToResolve(keyword_strings, value_strings)) {
+    asio::ip::tcp::resolver resolver(executor);
+    asio::steady_timer timer(executor, deadline);
+    const std::string port = PortOf(keyword_strings, value_strings);
+    auto group = asio::experimental::make_parallel_group(
+        [&](auto token) { return resolver.async_resolve(*host, port, token); },
+        [&](auto token) { return timer.async_wait(token); });
+    auto [order, resolve_ec, endpoints, timer_ec] =
+        co_await group.async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    (void)timer_ec;
+    std::string cause;
+    if (order[0] != 0) {
+      cause = "timed out resolving the host name";
+    } else if (resolve_ec) {
+      cause = "cannot resolve the host name: " + resolve_ec.message();
+    } else if (endpoints.empty()) {
+      cause = "the host name has no address";
+    }
+    if (!cause.empty()) {
+      co_return Fail(Error::Unavailable(
+          "Storage Error",
+          params.Scrub("cannot connect to PostgreSQL (" + params.Describe() + "): " + cause)));
+    }
+    // Every address, tried in turn by libpq as it would have (e.g. ::1 then 127.0.0.1 for
+    // localhost): a hostaddr list needs a host list of the same length.
+    std::string hosts, addresses;
+    std::size_t count = 0;
+    for (const auto& entry : endpoints) {
+      if (count++ == 8) break;
+      if (!hosts.empty()) {
+        hosts += ',';
+        addresses += ',';
+      }
+      hosts += *host;
+      addresses += entry.endpoint().address().to_string();
+    }
+    for (std::size_t i = 0; i < keyword_strings.size(); ++i) {
+      if (keyword_strings[i] == "host") value_strings[i] = hosts;
+    }
+    keyword_strings.emplace_back("hostaddr");
+    value_strings.push_back(std::move(addresses));
+  }
+
   std::vector<const char*> keywords, values;
-  for (const std::string& keyword : params.Keywords()) keywords.push_back(keyword.c_str());
-  for (const std::string& value : params.Values()) values.push_back(value.c_str());
+  for (const std::string& keyword : keyword_strings) keywords.push_back(keyword.c_str());
+  for (const std::string& value : value_strings) values.push_back(value.c_str());
   keywords.push_back(nullptr);
   values.push_back(nullptr);
 
@@ -347,7 +425,6 @@ asio::awaitable<Result<std::unique_ptr<PgConnection>>> PgConnection::Connect(
                                                             where + "): " + OneLine(cause)));
   };
 
-  // Resolves a host name synchronously (see the class comment); addresses are not resolved.
   pg_conn* raw = PQconnectStartParams(keywords.data(), values.data(), /*expand_dbname=*/0);
   if (raw == nullptr) co_return Fail(failure(nullptr, "out of memory"));
   std::unique_ptr<PgConnection> connection(

@@ -162,8 +162,9 @@ std::string ScrubSecrets(std::string message, const std::vector<std::string>& se
 /// One libpq connection in non-blocking mode, driven by Asio: PQconnectStart/PQconnectPoll, then
 /// PQsendPrepare/PQsendQueryPrepared + PQflush, waiting on PQsocket with
 /// `stream_descriptor::async_wait` and reading with PQconsumeInput/PQisBusy/PQgetResult. No libpq
-/// call here ever blocks the calling thread (except name resolution in PQconnectStart when the URL
-/// names a host by name rather than by address; see Connect).
+/// call here ever blocks the calling thread: a host name is resolved with Asio's resolver first
+/// and passed to libpq as `hostaddr` (a list of hosts, `host=a,b`, is left to libpq, which then
+/// resolves them with a blocking lookup).
 ///
 /// Every operation has a deadline; past it the operation fails with kUnavailable (reason
 /// kReasonTimeout) and the connection is marked broken, since its state is then unknown.

@@ -166,6 +166,24 @@ TEST_F(PostgresDatabaseTest, WrongPasswordFailsWithTheCauseButNotThePassword) {
   EXPECT_NE(db.error().message.find("dbname="), std::string::npos) << db.error().message;
 }
 
+TEST_F(PostgresDatabaseTest, HostNamesAreResolvedWithoutBlocking) {
+  // "localhost" instead of the test server's address: resolved by Asio, every address tried.
+  PostgresOptions options = Options();
+  const std::size_t host = options.url.find("127.0.0.1");
+  if (host == std::string::npos) GTEST_SKIP() << "the test URL does not use 127.0.0.1";
+  options.url.replace(host, 9, "localhost");
+  auto db = MustOpen(options);
+  ASSERT_NE(db, nullptr);
+  EXPECT_TRUE(Run(db->Ping()));
+
+  auto unknown = OpenUrl("postgresql://convene:Sup3rS3cret@no-such-host.invalid:5432/db");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(unknown.error().message.find("no-such-host.invalid"), std::string::npos)
+      << unknown.error().message;
+  EXPECT_EQ(unknown.error().message.find("Sup3rS3cret"), std::string::npos);
+}
+
 TEST_F(PostgresDatabaseTest, OpenMigratesOnceAndReopensTheSameSchema) {
   {
     auto db = MustOpen(Options());

@@ -43,7 +43,7 @@ struct PgPool::Waiter {
 PgLease& PgLease::operator=(PgLease&& other) noexcept {
   if (this != &other) {
     Return();
-    pool_ = std::exchange(other.pool_, nullptr);
+    pool_ = std::move(other.pool_);
     connection_ = std::move(other.connection_);
   }
   return *this;
@@ -53,6 +53,7 @@ PgLease::~PgLease() { Return(); }
 
 void PgLease::Return() {
   if (connection_) pool_->Release(std::move(connection_));
+  pool_.reset();
 }
 
 // ----- PgPool -----
@@ -132,7 +133,7 @@ asio::awaitable<Result<PgLease>> PgPool::Acquire() {
       case Next::kConnect:
         co_return co_await ConnectInSlot();
       case Next::kCheck:
-        if (candidate->CheckIdle()) co_return PgLease(*this, std::move(candidate));
+        if (candidate->CheckIdle()) co_return PgLease(shared_from_this(), std::move(candidate));
         spdlog::info("postgres: dropping a pooled connection the server has closed");
         Release(std::move(candidate));  // discards it and frees its slot; then try again
         break;
@@ -185,7 +186,7 @@ asio::awaitable<Result<PgLease>> PgPool::ConnectInSlot() {
     co_return Fail(std::move(connected.error()));
   }
   if (recovered) spdlog::info("postgres: connected again ({})", params_.Describe());
-  PgLease lease(*this, std::move(*connected));
+  PgLease lease(shared_from_this(), std::move(*connected));
   if (closed) co_return Fail(PoolClosed());  // the lease closes the connection
   co_return lease;
 }

@@ -32,12 +32,14 @@ struct PgPoolOptions {
 class PgPool;
 
 /// A connection borrowed from a PgPool, returned when the lease ends. A connection that is broken
-/// or still inside a transaction (an exception escaped mid-transaction) is closed instead.
+/// or still inside a transaction (an exception escaped mid-transaction) is closed instead. The
+/// lease keeps the pool alive: a coroutine suspended mid-statement when the io_context shuts down
+/// is destroyed with it, possibly after the database that owned the pool.
 class PgLease {
  public:
   PgLease() = default;
-  PgLease(PgPool& pool, std::unique_ptr<PgConnection> connection)
-      : pool_(&pool), connection_(std::move(connection)) {}
+  PgLease(std::shared_ptr<PgPool> pool, std::unique_ptr<PgConnection> connection)
+      : pool_(std::move(pool)), connection_(std::move(connection)) {}
   PgLease(PgLease&& other) noexcept = default;
   PgLease& operator=(PgLease&& other) noexcept;
   PgLease(const PgLease&) = delete;
@@ -50,7 +52,7 @@ class PgLease {
  private:
   void Return();
 
-  PgPool* pool_ = nullptr;
+  std::shared_ptr<PgPool> pool_;
   std::unique_ptr<PgConnection> connection_;
 };
 
@@ -65,11 +67,13 @@ class PgLease {
 /// - Errors are kUnavailable with a diagnostic message (host, port, database, cause; never the
 ///   password).
 ///
-/// Thread-safe. The pool must outlive its leases and be destroyed before the executor's
-/// io_context.
-class PgPool {
+/// Thread-safe. Owned through shared_ptr (leases share it); create with Create().
+class PgPool : public std::enable_shared_from_this<PgPool> {
  public:
-  PgPool(asio::any_io_executor executor, PgConnectParams params, PgPoolOptions options);
+  static std::shared_ptr<PgPool> Create(asio::any_io_executor executor, PgConnectParams params,
+                                        PgPoolOptions options) {
+    return std::shared_ptr<PgPool>(new PgPool(std::move(executor), std::move(params), options));
+  }
   ~PgPool();
   PgPool(const PgPool&) = delete;
   PgPool& operator=(const PgPool&) = delete;
@@ -96,6 +100,7 @@ class PgPool {
   friend class PgLease;
   struct Waiter;
 
+  PgPool(asio::any_io_executor executor, PgConnectParams params, PgPoolOptions options);
   void Release(std::unique_ptr<PgConnection> connection);
   /// Opens a connection in a slot already counted in open_.
   asio::awaitable<Result<PgLease>> ConnectInSlot();

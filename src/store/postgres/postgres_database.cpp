@@ -24,7 +24,7 @@ asio::awaitable<Result<std::unique_ptr<PostgresDatabase>>> PostgresDatabase::Ope
   pool_options.size = options.pool_size;
   pool_options.connect_timeout = options.connect_timeout;
   pool_options.acquire_timeout = options.statement_timeout;
-  auto pool = std::make_unique<PgPool>(std::move(executor), std::move(*params), pool_options);
+  std::shared_ptr<PgPool> pool = PgPool::Create(std::move(executor), std::move(*params), pool_options);
   {
     // The first connection proves the URL, the network and the credentials.
     Result<PgLease> lease = co_await pool->Acquire();
@@ -39,7 +39,7 @@ asio::awaitable<Result<std::unique_ptr<PostgresDatabase>>> PostgresDatabase::Ope
   co_return std::unique_ptr<PostgresDatabase>(new PostgresDatabase(std::move(pool)));
 }
 
-PostgresDatabase::PostgresDatabase(std::unique_ptr<PgPool> pool)
+PostgresDatabase::PostgresDatabase(std::shared_ptr<PgPool> pool)
     : pool_(std::move(pool)),
       rooms_(std::make_unique<PostgresRoomStore>(*pool_)),
       settings_(std::make_unique<PostgresSettingsStore>(*pool_)),

@@ -58,8 +58,9 @@ struct PostgresPoolStats {
 /// pool reconnects by itself (with back-off) when the database is back.
 ///
 /// Threading: every store is safe to use from any thread of the executor's io_context. The
-/// database owns its stores: they must not be used after it is destroyed, and it must be
-/// destroyed before the io_context.
+/// database owns its stores: they must not be used after it is destroyed. Operations still
+/// suspended when it is destroyed keep the connection pool alive until they end (or until the
+/// io_context is destroyed with them).
 class PostgresDatabase {
  public:
   /// Connects (one connection, the others on demand), and brings the schema up to date
@@ -92,10 +93,11 @@ class PostgresDatabase {
   const std::string& Describe() const;
 
  private:
-  explicit PostgresDatabase(std::unique_ptr<PgPool> pool);
+  explicit PostgresDatabase(std::shared_ptr<PgPool> pool);
 
-  // Declared first, destroyed last: the stores only hold a reference to it.
-  std::unique_ptr<PgPool> pool_;
+  // Declared first, destroyed last: the stores only hold a reference to it. Shared with the
+  // leases of operations still in flight.
+  std::shared_ptr<PgPool> pool_;
   std::unique_ptr<PostgresRoomStore> rooms_;
   std::unique_ptr<PostgresSettingsStore> settings_;
   std::unique_ptr<PostgresOutboxStore> outbox_;

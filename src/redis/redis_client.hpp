@@ -83,7 +83,9 @@ class RedisClient {
   RedisClient& operator=(const RedisClient&) = delete;
 
   /// The first connection (AUTH, SELECT, Sentinel discovery). An error names what failed (host,
-  /// port, cause) and never contains a password. Later reconnects are automatic.
+  /// port, cause) and never contains a password. Later reconnects are automatic; after a failed
+  /// first attempt the client keeps trying in the background too (until Close()), so a caller
+  /// that does not treat the failure as fatal gets a client that recovers when Redis comes up.
   boost::asio::awaitable<Result<void>> Connect();
 
   /// One command, e.g. {"SET", key, value, "NX", "PX", "5000"}.

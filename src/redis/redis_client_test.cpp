@@ -13,6 +13,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "redis/redis_test_support.hpp"
 
@@ -231,14 +233,49 @@ TEST_F(RedisClientTest, AclUserLogsInWithUsernameAndPassword) {
   Run(admin, {"ACL", "DELUSER", user});
 }
 
-TEST_F(RedisClientTest, PasswordAgainstAServerWithoutOneWarnsAndWorks) {
+// Log lines captured while it lives (the default logger is swapped for a ring buffer).
+class CapturedLog {
+ public:
+  CapturedLog()
+      : previous_(spdlog::default_logger()),
+        sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink_));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  int Count(const std::string& needle) const {
+    int n = 0;
+    for (const std::string& line : sink_->last_formatted()) {
+      n += line.find(needle) != std::string::npos ? 1 : 0;
+    }
+    return n;
+  }
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+};
+
+TEST_F(RedisClientTest, PasswordAgainstAServerWithoutOneWarnsOnceAndWorks) {
+  CapturedLog log;
   RedisProcess server;  // no requirepass
   RedisOptions options;
   options.server = {"127.0.0.1", server.Port()};
   options.password = "redispassword";  // the reference's default
+  options.reconnect_min = 20ms;
+  options.reconnect_max = 100ms;
   RedisClient& client = Client(options);
   EXPECT_TRUE(client.Connected());
   EXPECT_EQ(Run(client, {"PING"})->Text(), "PONG");
+  // A reconnect meets the same situation: it is not worth a second warning.
+  server.Kill();
+  ASSERT_TRUE(WaitFor([&] { return !client.Connected(); }));
+  server.Start();
+  ASSERT_TRUE(WaitFor([&] { return client.Connected(); }));
+  EXPECT_EQ(Run(client, {"PING"})->Text(), "PONG");
+  EXPECT_EQ(log.Count("the server has none"), 1);
+  EXPECT_EQ(log.Count("redispassword"), 0);
+  client.Close();
+  io_.Join();  // nothing logs into the captured logger once it goes
 }
 
 TEST_F(RedisClientTest, SelectsTheConfiguredDatabase) {

@@ -492,12 +492,12 @@ Error PgConnection::ConnectionError(std::string_view what, StatementKind kind, b
   return error;
 }
 
-asio::awaitable<Result<PgResult>> PgConnection::Finish(StatementKind kind, bool in_transaction,
-                                                       PgClock::time_point deadline) {
-  // Send: in non-blocking mode PQsend* only queues what does not fit the socket buffer.
+asio::awaitable<Result<void>> PgConnection::Flush(StatementKind kind, bool in_transaction,
+                                                  PgClock::time_point deadline) {
+  // In non-blocking mode PQsend* only queues what does not fit the socket buffer.
   for (;;) {
     const int flushed = PQflush(conn_);
-    if (flushed == 0) break;
+    if (flushed == 0) co_return Result<void>();
     if (flushed < 0) {
       co_return Fail(ConnectionError(PQerrorMessage(conn_), kind, true, in_transaction));
     }
@@ -508,6 +508,35 @@ asio::awaitable<Result<PgResult>> PgConnection::Finish(StatementKind kind, bool 
     Result<void> writable = co_await Wait(WaitFor::kWrite, deadline);
     if (!writable) co_return Fail(std::move(writable.error()));
   }
+}
+
+Error PgConnection::ResultError(const pg_result* result, StatementKind kind,
+                                bool in_transaction) {
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  const std::string sqlstate = state != nullptr ? state : "";
+  // Only the primary message: DETAIL may quote values (a duplicate key, for instance).
+  std::string message =
+      "PostgreSQL error " + (sqlstate.empty() ? "?" : sqlstate) + ": " +
+      OneLine(primary != nullptr ? primary : PQresStatus(PQresultStatus(result)));
+  const bool lost = PQstatus(conn_) == CONNECTION_BAD;
+  if (lost) broken_ = true;
+  Error error = lost || IsUnavailableState(sqlstate)
+                    ? Error::Unavailable("Storage Error", std::move(message))
+                    : Error::Internal(std::move(message));
+  if (error.code == ErrorCode::kUnavailable && sqlstate != "57014" &&
+      Retryable(kind, true, in_transaction)) {
+    error.reason = kReasonRetryable;
+  } else {
+    error.reason = std::string(kReasonSqlStatePrefix) + sqlstate;
+  }
+  return error;
+}
+
+asio::awaitable<Result<PgResult>> PgConnection::Finish(StatementKind kind, bool in_transaction,
+                                                       PgClock::time_point deadline) {
+  Result<void> flushed = co_await Flush(kind, in_transaction, deadline);
+  if (!flushed) co_return Fail(std::move(flushed.error()));
 
   // Receive every result up to the end of the command (PQgetResult returns null).
   PgResult last;
@@ -531,31 +560,111 @@ asio::awaitable<Result<PgResult>> PgConnection::Finish(StatementKind kind, bool 
       if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ||
           status == PGRES_EMPTY_QUERY) {
         last = std::move(result);
-        continue;
+      } else if (!first_error) {
+        first_error = ResultError(raw, kind, in_transaction);
       }
-      if (first_error) continue;
-      const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
-      const char* primary = PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);
-      const std::string sqlstate = state != nullptr ? state : "";
-      // Only the primary message: DETAIL may quote values (a duplicate key, for instance).
-      std::string message = "PostgreSQL error " + (sqlstate.empty() ? "?" : sqlstate) + ": " +
-                            OneLine(primary != nullptr ? primary : PQresStatus(status));
-      const bool lost = PQstatus(conn_) == CONNECTION_BAD;
-      if (lost) broken_ = true;
-      Error error = lost || IsUnavailableState(sqlstate)
-                        ? Error::Unavailable("Storage Error", std::move(message))
-                        : Error::Internal(std::move(message));
-      if (error.code == ErrorCode::kUnavailable && sqlstate != "57014" &&
-          Retryable(kind, true, in_transaction)) {
-        error.reason = kReasonRetryable;
-      } else {
-        error.reason = std::string(kReasonSqlStatePrefix) + sqlstate;
-      }
-      first_error = std::move(error);
     }
     Result<void> readable = co_await Wait(WaitFor::kRead, deadline);
     if (!readable) co_return Fail(std::move(readable.error()));
   }
+}
+
+asio::awaitable<Result<PgBatchResult>> PgConnection::ExecuteBatch(
+    std::span<const PgBatchItem> items) {
+  const PgClock::time_point deadline = DefaultDeadline();
+  StatementKind kind = StatementKind::kRead;
+  for (const PgBatchItem& item : items) {
+    if (item.statement->kind == StatementKind::kCommit ||
+        (item.statement->kind == StatementKind::kWrite && kind == StatementKind::kRead)) {
+      kind = item.statement->kind;
+    }
+  }
+  if (broken_) co_return Fail(ConnectionError("the connection is broken", kind, false, false));
+  // Statements new to this connection are prepared first, one round trip each, once.
+  for (const PgBatchItem& item : items) {
+    if (std::find(prepared_.begin(), prepared_.end(), item.statement) != prepared_.end()) continue;
+    Result<void> prepared = co_await Prepare(*item.statement, deadline);
+    if (!prepared) co_return Fail(std::move(prepared.error()));
+  }
+
+  const bool in_transaction = InTransaction();
+  if (PQenterPipelineMode(conn_) == 0) {
+    co_return Fail(ConnectionError(PQerrorMessage(conn_), kind, false, in_transaction));
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const PgParams& params = *items[i].params;
+    const int count = params.Count();
+    std::vector<const char*> values(static_cast<std::size_t>(count));
+    std::vector<int> lengths(static_cast<std::size_t>(count));
+    const std::vector<int> formats(static_cast<std::size_t>(count), 1);
+    for (int p = 0; p < count; ++p) {
+      const PgParams::Item& item = params.items_[static_cast<std::size_t>(p)];
+      values[static_cast<std::size_t>(p)] =
+          item.inline_value ? item.inline_bytes.data() : item.data;
+      lengths[static_cast<std::size_t>(p)] = item.length;
+    }
+    if (PQsendQueryPrepared(conn_, items[i].statement->name, count, values.data(), lengths.data(),
+                            formats.data(), /*resultFormat=*/1) == 0) {
+      // Nothing is executed before the sync below reaches the server, but part of the batch
+      // may have been flushed already: only a failure on the first statement is "not sent".
+      co_return Fail(ConnectionError(PQerrorMessage(conn_), kind, i > 0, in_transaction));
+    }
+  }
+  if (PQpipelineSync(conn_) == 0) {
+    co_return Fail(ConnectionError(PQerrorMessage(conn_), kind, true, in_transaction));
+  }
+  Result<void> flushed = co_await Flush(kind, in_transaction, deadline);
+  if (!flushed) co_return Fail(std::move(flushed.error()));
+
+  // Per statement: its result(s), then null; aborted statements give PGRES_PIPELINE_ABORTED;
+  // PGRES_PIPELINE_SYNC ends the batch.
+  PgBatchResult batch;
+  batch.results.resize(items.size());
+  std::size_t index = 0;
+  for (;;) {
+    if (PQconsumeInput(conn_) == 0) {
+      if (batch.error && broken_) co_return Fail(std::move(*batch.error));
+      co_return Fail(ConnectionError(PQerrorMessage(conn_), kind, true, in_transaction));
+    }
+    bool synced = false;
+    while (!synced && PQisBusy(conn_) == 0) {
+      pg_result* raw = PQgetResult(conn_);
+      if (raw == nullptr) {
+        ++index;  // the end of one statement's results
+        continue;
+      }
+      PgResult result(raw);
+      switch (PQresultStatus(raw)) {
+        case PGRES_COMMAND_OK:
+        case PGRES_TUPLES_OK:
+        case PGRES_EMPTY_QUERY:
+          if (index < batch.results.size()) batch.results[index] = std::move(result);
+          break;
+        case PGRES_PIPELINE_SYNC:
+          synced = true;
+          break;
+        case PGRES_PIPELINE_ABORTED:
+          break;
+        default:
+          if (!batch.error) {
+            batch.error = ResultError(raw, kind, in_transaction);
+            batch.failed_index = index;
+          }
+          break;
+      }
+    }
+    if (synced) break;
+    Result<void> readable = co_await Wait(WaitFor::kRead, deadline);
+    if (!readable) co_return Fail(std::move(readable.error()));
+  }
+  if (PQexitPipelineMode(conn_) == 0) {
+    co_return Fail(ConnectionError(PQerrorMessage(conn_), kind, true, in_transaction));
+  }
+  if (batch.error) {
+    if (broken_) co_return Fail(std::move(*batch.error));
+    batch.results.clear();
+  }
+  co_return batch;
 }
 
 asio::awaitable<Result<void>> PgConnection::Prepare(const PgStatement& statement,

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -121,6 +122,19 @@ class PgResult {
   pg_result* result_ = nullptr;
 };
 
+/// One statement of a batch (PgConnection::ExecuteBatch); both pointers must outlive the call.
+struct PgBatchItem {
+  const PgStatement* statement;
+  const PgParams* params;
+};
+
+/// What a batch did, when the connection survived it.
+struct PgBatchResult {
+  std::vector<PgResult> results;  // one per statement, when all succeeded
+  std::optional<Error> error;     // else the first failure (error.reason as for Execute) ...
+  std::size_t failed_index = 0;   // ... at this statement; the later ones did not run
+};
+
 // ----- connection parameters -----
 
 /// Parsed connection parameters: the caller's URL plus Convene's own settings. Holds the
@@ -193,6 +207,13 @@ class PgConnection {
   asio::awaitable<Result<PgResult>> Execute(const PgStatement& statement);
   PgClock::time_point DefaultDeadline() const { return PgClock::now() + statement_timeout_; }
 
+  /// Sends several prepared statements at once (libpq pipeline mode: one round trip) and reads
+  /// their results. A statement's failure skips the later ones (inside a transaction block, the
+  /// transaction is then failed: roll back); it is reported in PgBatchResult::error, while the
+  /// outer error is a failure of the connection (kUnavailable, retryable as for Execute, judged
+  /// by the batch's strongest statement kind).
+  asio::awaitable<Result<PgBatchResult>> ExecuteBatch(std::span<const PgBatchItem> items);
+
   /// Runs `sql` unprepared (one statement, binary results): for rare statements and tests.
   asio::awaitable<Result<PgResult>> Query(const char* sql, const PgParams& params,
                                           StatementKind kind, PgClock::time_point deadline);
@@ -227,6 +248,11 @@ class PgConnection {
   /// Returns the first error, else the last result.
   asio::awaitable<Result<PgResult>> Finish(StatementKind kind, bool in_transaction,
                                            PgClock::time_point deadline);
+  /// Sends what libpq has queued.
+  asio::awaitable<Result<void>> Flush(StatementKind kind, bool in_transaction,
+                                      PgClock::time_point deadline);
+  /// The error of a failed result (also marks the connection broken if it is).
+  Error ResultError(const pg_result* result, StatementKind kind, bool in_transaction);
   /// The error for a failure of the connection itself (not of a statement).
   Error ConnectionError(std::string_view what, StatementKind kind, bool sent, bool in_transaction);
   asio::awaitable<Result<void>> Prepare(const PgStatement& statement,

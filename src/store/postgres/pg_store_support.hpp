@@ -1,6 +1,9 @@
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -90,6 +93,14 @@ asio::awaitable<PgOutcome<T>> InTransaction(PgConnection& connection, Body body)
   }
   if (thrown) std::rethrow_exception(thrown);
   co_return std::move(*outcome);
+}
+
+/// Ends the connection's transaction after a failure, if it is still usable and in one. If the
+/// ROLLBACK fails too, the pool closes the connection, which makes the server roll back.
+inline asio::awaitable<void> RollBackQuietly(PgConnection& connection) {
+  if (connection.IsBroken() || !connection.InTransaction()) co_return;
+  Result<PgResult> rolled_back = co_await connection.Execute(kRollback);
+  (void)rolled_back;
 }
 
 /// LIMIT value for `limit` without overflowing bigint.

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "store/postgres/pg_outbox_inserts.hpp"
 #include "store/postgres/pg_store_support.hpp"
 
 namespace convene::store::postgres {
@@ -26,16 +27,17 @@ constexpr PgStatement kLockKey{"outbox_lock_key",
                                StatementKind::kRead};
 
 // `head` is true when the key has no pending event yet (see pg_schema.cpp). The key's advisory
-// lock is held, and this statement's snapshot is taken after it was acquired, so a concurrent
-// finish of the key's head has either committed (and is seen) or not started.
-constexpr PgStatement kInsert{
-    "outbox_insert",
+// lock is held, and this statement's snapshot is taken after it was acquired (READ COMMITTED: one
+// snapshot per statement), so a concurrent finish of the key's head has either committed (and is
+// seen) or not started.
+// The same without ON CONFLICT, for batches: a taken id must abort the batch before its COMMIT.
+constexpr PgStatement kInsertStrict{
+    "outbox_insert_strict",
     "INSERT INTO webhook_outbox (id, ordering_key, event_type, body, created_at_ms, status,"
     " attempts, next_attempt_at_ms, last_error, head)"
     " VALUES ($1::text, $2::bytea, $3::text, $4::bytea, $5::bigint, 'pending', 0, $6::bigint,"
     " ''::bytea, NOT EXISTS (SELECT 1 FROM webhook_outbox"
-    " WHERE status = 'pending' AND ordering_key = $2::bytea))"
-    " ON CONFLICT (id) DO NOTHING",
+    " WHERE status = 'pending' AND ordering_key = $2::bytea))",
     StatementKind::kWrite};
 
 constexpr PgStatement kDue{
@@ -222,42 +224,67 @@ asio::awaitable<PgOutcome<void>> FinishBody(PgConnection& connection, const std:
   co_return Result<void>();
 }
 
-asio::awaitable<PgOutcome<void>> InsertBody(PgConnection& connection, const OutboxEvent& event) {
-  co_return co_await InsertOutboxEvents(connection, std::span<const OutboxEvent>(&event, 1));
-}
-
 }  // namespace
 
-asio::awaitable<PgOutcome<void>> InsertOutboxEvents(PgConnection& connection,
-                                                    std::span<const OutboxEvent> events) {
+OutboxInserts::OutboxInserts(std::span<const OutboxEvent> events) : events_(events) {
   std::vector<std::int32_t> lock_ids;
   lock_ids.reserve(events.size());
   for (const OutboxEvent& event : events) lock_ids.push_back(KeyLockId(event.ordering_key));
-  Result<void> locked = co_await LockKeys(connection, std::move(lock_ids));
-  if (!locked) co_return Fail(std::move(locked.error()));
-  for (const OutboxEvent& event : events) {
-    PgParams params;
-    params.Bytes(event.id)
+  std::sort(lock_ids.begin(), lock_ids.end());
+  lock_ids.erase(std::unique(lock_ids.begin(), lock_ids.end()), lock_ids.end());
+  locks_.resize(lock_ids.size());
+  for (std::size_t i = 0; i < lock_ids.size(); ++i) locks_[i].Int32(lock_ids[i]);
+  inserts_.resize(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const OutboxEvent& event = events[i];
+    inserts_[i]
+        .Bytes(event.id)
         .Bytes(event.ordering_key)
         .Bytes(event.event_type)
         .Bytes(event.body)
         .Int64(event.created_at_ms)
         .Int64(event.next_attempt_at_ms);
-    Result<PgResult> inserted = co_await connection.Execute(kInsert, params);
-    if (!inserted) co_return Fail(std::move(inserted.error()));
-    if (inserted->AffectedRows() == 0) {
-      co_return Result<void>(Fail(OutboxEventAlreadyExists(event.id)));
-    }
   }
-  co_return Result<void>();
+}
+
+void OutboxInserts::AppendTo(std::vector<PgBatchItem>& items) const {
+  for (const PgParams& lock : locks_) items.push_back(PgBatchItem{&kLockKey, &lock});
+  for (const PgParams& insert : inserts_) items.push_back(PgBatchItem{&kInsertStrict, &insert});
+}
+
+std::optional<std::string_view> OutboxInserts::DuplicateAt(const PgBatchResult& batch,
+                                                           std::size_t first_index) const {
+  if (!batch.error || batch.error->reason != std::string(kReasonSqlStatePrefix) + "23505") {
+    return std::nullopt;
+  }
+  const std::size_t first_insert = first_index + locks_.size();
+  if (batch.failed_index < first_insert || batch.failed_index >= first_insert + events_.size()) {
+    return std::nullopt;
+  }
+  // seq is generated, so the id is the only unique column an insert can collide on.
+  return std::string_view(events_[batch.failed_index - first_insert].id);
 }
 
 // ----- writes -----
 
 boost::asio::awaitable<Result<void>> PostgresOutboxStore::Enqueue(const OutboxEvent& event) {
-  auto body = [&event](PgConnection& connection) { return InsertBody(connection, event); };
-  auto attempt = [&body](PgConnection& connection) {
-    return InTransaction<void>(connection, body);
+  auto attempt = [&event](PgConnection& connection) -> asio::awaitable<PgOutcome<void>> {
+    // BEGIN, key lock, INSERT, COMMIT: one round trip.
+    const PgParams none;
+    const OutboxInserts inserts(std::span<const OutboxEvent>(&event, 1));
+    std::vector<PgBatchItem> items{PgBatchItem{&kBegin, &none}};
+    inserts.AppendTo(items);
+    items.push_back(PgBatchItem{&kCommit, &none});
+    Result<PgBatchResult> written = co_await connection.ExecuteBatch(items);
+    if (!written) co_return Fail(std::move(written.error()));
+    if (written->error) {
+      co_await RollBackQuietly(connection);
+      if (inserts.DuplicateAt(*written, 1)) {
+        co_return Result<void>(Fail(OutboxEventAlreadyExists(event.id)));
+      }
+      co_return Fail(std::move(*written->error));
+    }
+    co_return Result<void>();
   };
   co_return co_await RunOnPool<void>(pool_, kComponent, "Enqueue", attempt);
 }

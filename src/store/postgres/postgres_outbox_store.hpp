@@ -3,7 +3,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string_view>
 #include <vector>
 
@@ -14,7 +13,6 @@
 
 namespace convene::store::postgres {
 
-class PgConnection;
 class PgPool;
 
 /// OutboxStore on the `webhook_outbox` table of a PostgreSQL database (pg_schema.cpp), obtained
@@ -51,12 +49,5 @@ class PostgresOutboxStore final : public OutboxStore {
 
   PgPool& pool_;
 };
-
-/// Adds `events` as new pending events inside the caller's open transaction on `connection` (the
-/// way PostgresRoomStore records the events of a room change). The outer error is a diagnostic;
-/// the inner one kAlreadyExists for a taken id, after which the caller must roll back, since
-/// earlier events of the call may be inserted.
-boost::asio::awaitable<Result<Result<void>>> InsertOutboxEvents(
-    PgConnection& connection, std::span<const OutboxEvent> events);
 
 }  // namespace convene::store::postgres

@@ -1,13 +1,15 @@
 #include "store/postgres/postgres_room_store.hpp"
 
 #include <algorithm>
+#include <array>
+#include <exception>
 #include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "store/postgres/pg_outbox_inserts.hpp"
 #include "store/postgres/pg_store_support.hpp"
-#include "store/postgres/postgres_outbox_store.hpp"
 
 namespace convene::store::postgres {
 namespace {
@@ -273,48 +275,85 @@ asio::awaitable<PgOutcome<RoomPage>> ListExpiredOn(PgConnection& connection, std
   co_return std::move(page);
 }
 
-/// The body of UpdateRoom's transaction (InTransaction commits or rolls back).
-asio::awaitable<PgOutcome<std::optional<Room>>> UpdateBody(PgConnection& connection,
-                                                           const std::string& room_id,
-                                                           const RoomMutator& mutator,
-                                                           const RoomEventsFn& events) {
+/// One attempt of UpdateRoom, in two round trips: [BEGIN, SELECT ... FOR UPDATE], then the
+/// mutator and the events function on this thread, then [UPDATE or DELETE, the events' key locks
+/// and INSERTs, COMMIT] as one batch. Every other outcome rolls back.
+asio::awaitable<PgOutcome<std::optional<Room>>> UpdateOn(PgConnection& connection,
+                                                         const std::string& room_id,
+                                                         const RoomMutator& mutator,
+                                                         const RoomEventsFn& events) {
   using Outcome = Result<std::optional<Room>>;
+  const PgParams none;
   PgParams key;
   key.Bytes(room_id);
   // The row lock is held to the end of the transaction: concurrent updates of this room, from
   // any instance, queue here and each sees the previous one's result.
-  Result<PgResult> selected = co_await connection.Execute(kSelectRoomForUpdate, key);
-  if (!selected) co_return Fail(std::move(selected.error()));
-  Result<std::optional<Room>> current = ReadOptionalRoom(*selected);
-  if (!current) co_return Fail(std::move(current.error()));
-  if (!*current) co_return Outcome(std::optional<Room>());  // the mutator is not called
+  const std::array<PgBatchItem, 2> open{
+      PgBatchItem{&kBegin, &none}, PgBatchItem{&kSelectRoomForUpdate, &key}};
+  Result<PgBatchResult> opened = co_await connection.ExecuteBatch(open);
+  if (!opened) co_return Fail(std::move(opened.error()));
+  if (opened->error) {
+    co_await RollBackQuietly(connection);
+    co_return Fail(std::move(*opened->error));
+  }
+  Result<std::optional<Room>> current = ReadOptionalRoom(opened->results[1]);
+  if (!current || !*current) {
+    co_await RollBackQuietly(connection);
+    if (!current) co_return Fail(std::move(current.error()));
+    co_return Outcome(std::optional<Room>());  // the mutator is not called
+  }
 
   Room room = std::move(**current);
-  Result<UpdateAction> action = mutator(room);
-  if (!action) co_return Outcome(Fail(std::move(action.error())));
+  std::optional<Result<UpdateAction>> action;
+  std::vector<OutboxEvent> new_events;
+  std::exception_ptr thrown;
+  try {
+    action.emplace(mutator(room));
+    // Before any write, like the mutator: an exception from it leaves only the lock to undo.
+    if (*action && room.room_id == room_id && events) new_events = events(room, **action);
+  } catch (...) {
+    thrown = std::current_exception();  // no co_await inside a handler: roll back below
+  }
+  if (thrown) {
+    co_await RollBackQuietly(connection);
+    std::rethrow_exception(thrown);
+  }
+  if (!*action) {
+    co_await RollBackQuietly(connection);
+    co_return Outcome(Fail(std::move(action->error())));
+  }
   if (room.room_id != room_id) {
     spdlog::error("room store: UpdateRoom mutator changed the roomId of '{}'", room_id);
+    co_await RollBackQuietly(connection);
     co_return Outcome(Fail(MutatorChangedRoomId()));
   }
-  // Before any write, like the mutator: an exception from it leaves only the lock to undo.
-  std::vector<OutboxEvent> new_events;
-  if (events) new_events = events(room, *action);
-
-  if (*action == UpdateAction::kKeep && new_events.empty()) co_return Outcome(std::move(room));
-  if (*action == UpdateAction::kSave) {
-    PgParams params;
-    BindRoom(params, room);
-    Result<PgResult> updated = co_await connection.Execute(kUpdateRoom, params);
-    if (!updated) co_return Fail(std::move(updated.error()));
-  } else if (*action == UpdateAction::kDelete) {
-    Result<PgResult> deleted = co_await connection.Execute(kDeleteRoom, key);
-    if (!deleted) co_return Fail(std::move(deleted.error()));
+  const UpdateAction decided = **action;
+  if (decided == UpdateAction::kKeep && new_events.empty()) {
+    co_await RollBackQuietly(connection);  // nothing to write
+    co_return Outcome(std::move(room));
   }
-  if (!new_events.empty()) {
-    PgOutcome<void> inserted = co_await InsertOutboxEvents(connection, new_events);
-    if (!inserted) co_return Fail(std::move(inserted.error()));
-    // A taken event id: InTransaction rolls the room change back with the events.
-    if (!*inserted) co_return Outcome(Fail(std::move(inserted->error())));
+
+  std::vector<PgBatchItem> items;
+  PgParams row;
+  if (decided == UpdateAction::kSave) {
+    BindRoom(row, room);
+    items.push_back(PgBatchItem{&kUpdateRoom, &row});
+  } else if (decided == UpdateAction::kDelete) {
+    items.push_back(PgBatchItem{&kDeleteRoom, &key});
+  }
+  const std::size_t first_event = items.size();
+  const OutboxInserts inserts(new_events);
+  inserts.AppendTo(items);
+  items.push_back(PgBatchItem{&kCommit, &none});
+  Result<PgBatchResult> written = co_await connection.ExecuteBatch(items);
+  if (!written) co_return Fail(std::move(written.error()));
+  if (written->error) {
+    co_await RollBackQuietly(connection);
+    // A taken event id: the room change is rolled back with the events.
+    if (std::optional<std::string_view> taken = inserts.DuplicateAt(*written, first_event)) {
+      co_return Outcome(Fail(OutboxEventAlreadyExists(*taken)));
+    }
+    co_return Fail(std::move(*written->error));
   }
   co_return Outcome(std::move(room));
 }
@@ -368,12 +407,9 @@ asio::awaitable<Result<std::optional<domain::Room>>> PostgresRoomStore::UpdateRo
 
 asio::awaitable<Result<std::optional<domain::Room>>> PostgresRoomStore::Update(
     std::string room_id, RoomMutator mutator, RoomEventsFn events) {
-  // The lambdas capture references only (trivially destructible: GCC 12, CONVENTIONS §4.1).
-  auto body = [&room_id, &mutator, &events](PgConnection& connection) {
-    return UpdateBody(connection, room_id, mutator, events);
-  };
-  auto attempt = [&body](PgConnection& connection) {
-    return InTransaction<std::optional<Room>>(connection, body);
+  // The lambda captures references only (trivially destructible: GCC 12, CONVENTIONS §4.1).
+  auto attempt = [&room_id, &mutator, &events](PgConnection& connection) {
+    return UpdateOn(connection, room_id, mutator, events);
   };
   co_return co_await RunOnPool<std::optional<Room>>(pool_, kComponent, "UpdateRoom", attempt);
 }

@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_outbox_store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <string>
 #include <utility>
@@ -137,19 +138,6 @@ Result<std::vector<OutboxEvent>> ReadEvents(const PgResult& result) {
   return events;
 }
 
-asio::awaitable<Result<void>> LockKeys(PgConnection& connection, std::vector<std::int32_t> ids) {
-  // Ascending, so that two transactions locking the same keys cannot deadlock.
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  for (std::int32_t id : ids) {
-    PgParams params;
-    params.Int32(id);
-    Result<PgResult> locked = co_await connection.Execute(kLockKey, params);
-    if (!locked) co_return Fail(std::move(locked.error()));
-  }
-  co_return Result<void>();
-}
-
 asio::awaitable<PgOutcome<std::vector<OutboxEvent>>> SelectOn(PgConnection& connection,
                                                               const PgStatement& statement,
                                                               const PgParams& params) {
@@ -194,33 +182,47 @@ asio::awaitable<PgOutcome<void>> RetryOn(PgConnection& connection, const std::st
   co_return Result<void>();
 }
 
-/// Body of the transaction that finishes an event (delivered or failed) and promotes the next.
-asio::awaitable<PgOutcome<void>> FinishBody(PgConnection& connection, const std::string& id,
-                                            std::string_view status, int attempts,
-                                            const std::string& error) {
-  PgParams key_of;
-  key_of.Bytes(id);
-  Result<PgResult> selected = co_await connection.Execute(kKeyOf, key_of);
-  if (!selected) co_return Fail(std::move(selected.error()));
-  if (Result<void> typed = selected->CheckTypes({Type::kBytea}); !typed) {
+/// Finishes an event (delivered or failed) and promotes the next of its key, in two round trips:
+/// [BEGIN, its ordering key], then [key lock, finish, promote, COMMIT]. When the event is no
+/// longer pending, the finish changes nothing and the promotion re-flags the head it already is.
+asio::awaitable<PgOutcome<void>> FinishOn(PgConnection& connection, const std::string& id,
+                                          std::string_view status, int attempts,
+                                          const std::string& error) {
+  const PgParams none;
+  PgParams by_id;
+  by_id.Bytes(id);
+  const std::array<PgBatchItem, 2> open{PgBatchItem{&kBegin, &none},
+                                        PgBatchItem{&kKeyOf, &by_id}};
+  Result<PgBatchResult> opened = co_await connection.ExecuteBatch(open);
+  if (!opened) co_return Fail(std::move(opened.error()));
+  if (opened->error) {
+    co_await RollBackQuietly(connection);
+    co_return Fail(std::move(*opened->error));
+  }
+  const PgResult& selected = opened->results[1];
+  if (Result<void> typed = selected.CheckTypes({Type::kBytea}); !typed) {
+    co_await RollBackQuietly(connection);
     co_return Fail(std::move(typed.error()));
   }
-  if (selected->Rows() == 0) co_return Result<void>(Fail(OutboxEventNotFound(id)));
-  const std::string ordering_key = selected->String(0, 0);
-  std::vector<std::int32_t> lock_ids(1, KeyLockId(ordering_key));  // named: GCC 12 (§4.1)
-  Result<void> locked = co_await LockKeys(connection, std::move(lock_ids));
-  if (!locked) co_return Fail(std::move(locked.error()));
+  if (selected.Rows() == 0) {
+    co_await RollBackQuietly(connection);
+    co_return Result<void>(Fail(OutboxEventNotFound(id)));
+  }
+  const std::string ordering_key = selected.String(0, 0);
 
-  PgParams finish;
+  PgParams lock, finish, promote;
+  lock.Int32(KeyLockId(ordering_key));
   finish.Bytes(id).Bytes(status).Int32(attempts).Bytes(error);
-  Result<PgResult> finished = co_await connection.Execute(kFinish, finish);
-  if (!finished) co_return Fail(std::move(finished.error()));
-  if (finished->AffectedRows() == 0) co_return Result<void>();  // no longer pending: a no-op
-
-  PgParams promote;
   promote.Bytes(ordering_key);
-  Result<PgResult> promoted = co_await connection.Execute(kPromoteHead, promote);
-  if (!promoted) co_return Fail(std::move(promoted.error()));
+  const std::array<PgBatchItem, 4> items{
+      PgBatchItem{&kLockKey, &lock}, PgBatchItem{&kFinish, &finish},
+      PgBatchItem{&kPromoteHead, &promote}, PgBatchItem{&kCommit, &none}};
+  Result<PgBatchResult> written = co_await connection.ExecuteBatch(items);
+  if (!written) co_return Fail(std::move(written.error()));
+  if (written->error) {
+    co_await RollBackQuietly(connection);
+    co_return Fail(std::move(*written->error));
+  }
   co_return Result<void>();
 }
 
@@ -319,11 +321,8 @@ boost::asio::awaitable<Result<void>> PostgresOutboxStore::MarkEvent(Mark mark,
     co_return co_await RunOnPool<void>(pool_, kComponent, operation, attempt);
   }
   const std::string_view status = ToString(mark.status);
-  auto body = [&mark, status](PgConnection& connection) {
-    return FinishBody(connection, mark.id, status, mark.attempts, mark.error);
-  };
-  auto attempt = [&body](PgConnection& connection) {
-    return InTransaction<void>(connection, body);
+  auto attempt = [&mark, status](PgConnection& connection) {
+    return FinishOn(connection, mark.id, status, mark.attempts, mark.error);
   };
   co_return co_await RunOnPool<void>(pool_, kComponent, operation, attempt);
 }

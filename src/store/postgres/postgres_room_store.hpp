@@ -21,9 +21,12 @@ class PgPool;
 /// - Every method is one statement or one transaction on a pooled connection, with prepared
 ///   statements; no call blocks the calling thread.
 /// - UpdateRoom is BEGIN; SELECT ... FOR UPDATE; mutator and events function (pure, on the
-///   calling thread); UPDATE or DELETE; the events' outbox rows; COMMIT. The row lock serialises
+///   calling thread); UPDATE or DELETE; the events' outbox rows; COMMIT — in two round trips
+///   (libpq pipeline mode: [BEGIN, SELECT] and [write, events, COMMIT]). The row lock serialises
 ///   concurrent updates of one room across coroutines and instances; a mutator error or
-///   exception rolls back.
+///   exception rolls back. A lost connection before the COMMIT was sent retries the whole
+///   update (mutator included) once on a fresh connection; after it, the outcome is unknown and
+///   the call fails with StoreUnavailable().
 /// - Room ids are bytea, so ListRooms' order is byte order on any server; the prefix is a range
 ///   condition on the primary key (no LIKE, so no metacharacters).
 /// - Errors: StoreUnavailable() (503) when the database cannot be reached or the connection was

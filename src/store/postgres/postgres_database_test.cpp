@@ -274,6 +274,66 @@ TEST_F(PostgresDatabaseTest, ConcurrentUpdatesOfOneRoomFromTwoInstancesAreSerial
   EXPECT_LE(first->PoolStats().open, 4u);
 }
 
+// One instance records events of one ordering key while another delivers them as they become
+// due: the key locks keep exactly one head per key, so every event is delivered, in order, and
+// none is left stranded behind a finished head.
+TEST_F(PostgresDatabaseTest, EventsRecordedWhileAnotherInstanceDeliversAreNeverStranded) {
+  auto producer = MustOpen(Options());
+  auto deliverer = MustOpen(Options());
+  ASSERT_TRUE(producer && deliverer);
+  constexpr int kEvents = 150;
+  std::vector<std::string> delivered;
+  bool produced = false;
+  auto produce = [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < kEvents; ++i) {
+      OutboxEvent event;
+      event.id = "e" + std::to_string(i);
+      event.ordering_key = "room-k";
+      event.event_type = "meetingStarted";
+      event.body = "{}";
+      event.created_at_ms = i;
+      Result<void> enqueued = co_await producer->Outbox().Enqueue(event);
+      EXPECT_TRUE(enqueued) << enqueued.error().message;
+    }
+    produced = true;
+  };
+  auto deliver = [&]() -> asio::awaitable<void> {
+    asio::steady_timer idle(ioc_);
+    for (int rounds = 0; rounds < 20'000 && static_cast<int>(delivered.size()) < kEvents;
+         ++rounds) {
+      Result<std::vector<OutboxEvent>> due = co_await deliverer->Outbox().Due(1, 10);
+      EXPECT_TRUE(due) << due.error().message;
+      if (!due) co_return;
+      if (due->empty()) {
+        if (produced) {  // nothing due although not all were delivered: stranded
+          Result<std::vector<OutboxEvent>> pending =
+              co_await deliverer->Outbox().List(OutboxEvent::Status::kPending, 1000);
+          if (pending && !pending->empty()) {
+            ADD_FAILURE() << pending->size() << " pending events, none due";
+            co_return;
+          }
+        }
+        idle.expires_after(milliseconds(1));
+        co_await idle.async_wait(asio::use_awaitable);
+        continue;
+      }
+      for (const OutboxEvent& event : *due) {
+        Result<void> marked = co_await deliverer->Outbox().MarkDelivered(event.id, 1);
+        EXPECT_TRUE(marked) << marked.error().message;
+        delivered.push_back(event.id);
+      }
+    }
+  };
+  asio::co_spawn(ioc_, produce, asio::detached);
+  asio::co_spawn(ioc_, deliver, asio::detached);
+  RunAll();
+  ASSERT_EQ(static_cast<int>(delivered.size()), kEvents);
+  for (int i = 0; i < kEvents; ++i) EXPECT_EQ(delivered[static_cast<std::size_t>(i)], "e" + std::to_string(i));
+  auto next = Run(deliverer->Outbox().NextDueAt());
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, std::nullopt);
+}
+
 TEST_F(PostgresDatabaseTest, TerminatedIdleConnectionsAreReplacedTransparently) {
   auto db = MustOpen(Options());
   ASSERT_NE(db, nullptr);

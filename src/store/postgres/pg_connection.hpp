@@ -174,8 +174,9 @@ std::string ScrubSecrets(std::string message, const std::vector<std::string>& se
 // ----- connection -----
 
 /// One libpq connection in non-blocking mode, driven by Asio: PQconnectStart/PQconnectPoll, then
-/// PQsendPrepare/PQsendQueryPrepared + PQflush, waiting on PQsocket with
-/// `stream_descriptor::async_wait` and reading with PQconsumeInput/PQisBusy/PQgetResult. No libpq
+/// PQsendPrepare/PQsendQueryPrepared + PQflush (several statements per round trip in pipeline
+/// mode, ExecuteBatch), waiting on PQsocket with `stream_descriptor::async_wait` and reading with
+/// PQconsumeInput/PQisBusy/PQgetResult. Parameters and results use the binary format. No libpq
 /// call here ever blocks the calling thread: a host name is resolved with Asio's resolver first
 /// and passed to libpq as `hostaddr` (a list of hosts, `host=a,b`, is left to libpq, which then
 /// resolves them with a blocking lookup).

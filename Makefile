@@ -92,10 +92,11 @@ test-tsan: deps $(NPM_STAMP)
 
 # Every libFuzzer target for FUZZ_SECONDS (default 20) on its seed corpus (clang-14).
 FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := jwt twirp_response livekit_webhook request_inputs resp_reply
 fuzz-smoke: deps
 	cmake --preset fuzz >/dev/null
-	cmake --build --preset fuzz --target fuzz_jwt fuzz_twirp_response fuzz_livekit_webhook fuzz_request_inputs
-	@set -o pipefail; for target in jwt twirp_response livekit_webhook request_inputs; do \
+	cmake --build --preset fuzz --target $(patsubst %,fuzz_%,$(FUZZ_TARGETS))
+	@set -o pipefail; for target in $(FUZZ_TARGETS); do \
 	  corpus=build/fuzz/corpus/$$target; mkdir -p $$corpus; cp -n fuzz/corpus/$$target/* $$corpus/ 2>/dev/null; \
 	  echo "fuzz_$$target: $(FUZZ_SECONDS)s"; \
 	  build/fuzz/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus 2>&1 | tail -n 3 || exit 1; \

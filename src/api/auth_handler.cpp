@@ -1,5 +1,7 @@
 #include "api/auth_handler.hpp"
 
+#include "auth/login_rate_limiter.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/json/array.hpp>
@@ -65,7 +67,10 @@ boost::asio::awaitable<Response> AuthHandler::Login(Request& req) const {
 
   // Validation failures (above) do not count; every attempt from here on holds a slot until it
   // is known to have succeeded.
-  const auto attempt = limiter_.Begin(req.remote_address);
+  const std::string client = req.remote_address;
+  auto begun = co_await limiter_.Begin(client);
+  if (!begun) co_return Response::FromError(begun.error());
+  const coordination::LoginAttempt attempt = std::move(*begun);
   if (!attempt.admitted) {
     spdlog::warn("login rate limit reached for {}", req.remote_address);
     Response res = Response::Text(429, std::string(auth::kTooManyLoginAttempts));
@@ -82,7 +87,7 @@ boost::asio::awaitable<Response> AuthHandler::Login(Request& req) const {
     spdlog::warn("login failed from {}", req.remote_address);
     co_return Response::FromError(LoginError());
   }
-  limiter_.Succeeded(req.remote_address, attempt);
+  co_await limiter_.Succeeded(client, attempt);
 
   const store::User& who = **user;
   const std::string access = tokens_.Mint(auth::UserTokenType::kAccess, who.username, who.roles);

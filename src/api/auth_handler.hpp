@@ -7,7 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "auth/authenticator.hpp"
-#include "auth/login_rate_limiter.hpp"
+#include "coordination/login_attempts.hpp"
 #include "auth/user_tokens.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
@@ -36,7 +36,7 @@ std::string ClearedTokenCookie(std::string_view name, std::string_view path);
 class AuthHandler {
  public:
   AuthHandler(service::SettingsService& settings, const auth::Authenticator& auth,
-              const auth::UserTokenCodec& tokens, auth::LoginRateLimiter& limiter)
+              const auth::UserTokenCodec& tokens, coordination::LoginAttempts& limiter)
       : settings_(settings), auth_(auth), tokens_(tokens), limiter_(limiter) {}
 
   void Register(http::Router& router);
@@ -56,7 +56,7 @@ class AuthHandler {
   service::SettingsService& settings_;
   const auth::Authenticator& auth_;
   const auth::UserTokenCodec& tokens_;
-  auth::LoginRateLimiter& limiter_;
+  coordination::LoginAttempts& limiter_;
 };
 
 }  // namespace convene::api

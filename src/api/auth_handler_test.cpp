@@ -1,5 +1,7 @@
 #include "api/auth_handler.hpp"
 
+#include "auth/login_rate_limiter.hpp"
+
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -22,7 +24,8 @@ class AuthHandlerTest : public test::SettingsFixture {
   }
 
   auth::LoginRateLimiter limiter{auth::LoginRateLimit{}, clock};
-  AuthHandler handler{settings, authenticator, user_tokens, limiter};
+  auth::InProcessLoginAttempts login_attempts{limiter};
+  AuthHandler handler{settings, authenticator, user_tokens, login_attempts};
 };
 
 TEST_F(AuthHandlerTest, CookieStrings) {

@@ -122,7 +122,6 @@ int RunApplication(const Config& config) {
                                     random);
   authenticator.SetTransportModeSource(settings.TransportModeSource());
   authenticator.SetUserAuthentication(user_tokens, settings.UserLookup());
-  auth::LoginRateLimiter login_limiter(config.login_rate_limit, clock);
   {
     // Start-up initialisation (reference §17.5) runs before the server accepts anything.
     service::SettingsDefaults defaults{config.name_id, config.initial_admin_user,
@@ -195,7 +194,7 @@ int RunApplication(const Config& config) {
                                                      backends.SeenEvents(), config.livekit_api_key,
                                                      config.livekit_api_secret, clock);
   livekit_webhook_handler.Register(router);
-  api::AuthHandler auth_handler(settings, authenticator, user_tokens, login_limiter);
+  api::AuthHandler auth_handler(settings, authenticator, user_tokens, backends.LoginLimits());
   auth_handler.Register(router);
   api::UsersHandler users_handler(settings, authenticator);
   users_handler.Register(router);
@@ -205,8 +204,10 @@ int RunApplication(const Config& config) {
         return webhooks::TestWebhookUrl(client, url, api_key, clock.NowMs());
       });
   global_config_handler.Register(router);
-  metrics.AddGauge("convene_login_limiter_clients", "Client addresses tracked by the login rate limiter",
-                   [&login_limiter] { return static_cast<double>(login_limiter.TrackedClients()); });
+  if (backends.LocalLoginClients() >= 0) {
+    metrics.AddGauge("convene_login_limiter_clients", "Client addresses tracked by the login rate limiter",
+                     [&backends] { return backends.LocalLoginClients(); });
+  }
 
   // Outgoing webhooks: events are written to the outbox with the state change that caused them and
   // delivered at least once, in order per room, by this worker.

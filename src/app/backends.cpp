@@ -17,7 +17,10 @@
 #include "redis/redis_client.hpp"
 #include "redis/redis_event_gate.hpp"
 #include "redis/redis_leader_election.hpp"
+#include "redis/redis_login_attempts.hpp"
 #include "redis/redis_subscriber.hpp"
+#include "auth/login_rate_limiter.hpp"
+#include "core/random.hpp"
 #include "registry/in_process_registry.hpp"
 #include "registry/redis_registry.hpp"
 #include "store/postgres/postgres_database.hpp"
@@ -101,6 +104,8 @@ class AssembledBackends final : public Backends {
       registry_ = std::move(in_process);
       seen_events_ = std::make_unique<webhooks::InProcessEventGate>(clock_, std::chrono::milliseconds(kWebhookIdRetention).count());
       bus_ = std::make_unique<coordination::NoPeers>();
+      local_login_limiter_ = std::make_unique<auth::LoginRateLimiter>(config.login_rate_limit, clock_);
+      login_limits_ = std::make_unique<auth::InProcessLoginAttempts>(*local_login_limiter_);
       return {};
     }
     const redis::RedisOptions options = RedisOptionsFrom(config.redis);
@@ -115,6 +120,9 @@ class AssembledBackends final : public Backends {
       spdlog::info(leader ? "elected to run the background jobs" : "no longer runs the background jobs");
     });
     bus_ = std::make_unique<redis::RedisChangeBus>(*redis_, *subscriber_, ioc_.get_executor(), prefix);
+    const auth::LoginRateLimit& limit = config.login_rate_limit;
+    login_limits_ = std::make_unique<redis::RedisLoginAttempts>(*redis_, limit.enabled, limit.max_failures,
+                                                                limit.window_ms, clock_, random_, prefix);
     return {};
   }
 
@@ -128,6 +136,7 @@ class AssembledBackends final : public Backends {
     return sole_instance_;
   }
   coordination::ChangeBus& Bus() override { return *bus_; }
+  coordination::LoginAttempts& LoginLimits() override { return *login_limits_; }
   bool SharedStore() const override { return postgres_ != nullptr; }
 
   std::string Unready() const override {
@@ -139,6 +148,10 @@ class AssembledBackends final : public Backends {
 
   double LocalParticipants() const override {
     return in_process_ != nullptr ? static_cast<double>(in_process_->ParticipantCount()) : -1.0;
+  }
+
+  double LocalLoginClients() const override {
+    return local_login_limiter_ ? static_cast<double>(local_login_limiter_->TrackedClients()) : -1.0;
   }
 
   std::string Describe() const override {
@@ -204,6 +217,9 @@ class AssembledBackends final : public Backends {
   std::unique_ptr<redis::RedisLeaderElection> redis_leader_;
   coordination::SoleInstance sole_instance_;
   std::unique_ptr<coordination::ChangeBus> bus_;
+  CryptoRandom random_;  // login slot ids
+  std::unique_ptr<auth::LoginRateLimiter> local_login_limiter_;
+  std::unique_ptr<coordination::LoginAttempts> login_limits_;
 };
 
 }  // namespace

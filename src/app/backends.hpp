@@ -9,6 +9,7 @@
 #include "coordination/change_bus.hpp"
 #include "coordination/event_gate.hpp"
 #include "coordination/leader_election.hpp"
+#include "coordination/login_attempts.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "registry/participant_registry.hpp"
@@ -25,6 +26,7 @@ namespace convene::app {
 /// | rooms, settings, outbox | SQLite in MEET_DATA_DIR      | PostgreSQL (MEET_DATABASE_URL)   |
 /// | participant registry  | in process                     | Redis (Lua scripts)              |
 /// | LiveKit webhook ids   | in process                     | Redis (SET NX PX)                |
+/// | login rate limit      | in process                     | Redis (sorted set per client)    |
 /// | background jobs       | always run here                | on the elected leader only       |
 /// | cache invalidation    | nothing to tell                | Redis pub/sub                    |
 ///
@@ -45,6 +47,8 @@ class Backends {
   virtual coordination::EventGate& SeenEvents() = 0;
   virtual coordination::LeaderElection& Leader() = 0;
   virtual coordination::ChangeBus& Bus() = 0;
+  /// MEET_LOGIN_RATE_LIMIT, counted per instance or across all of them.
+  virtual coordination::LoginAttempts& LoginLimits() = 0;
 
   /// The store is shared with other instances (reconciliation must rescan it).
   virtual bool SharedStore() const = 0;
@@ -53,6 +57,8 @@ class Backends {
   virtual std::string Unready() const = 0;
   /// Participants held by an in-process registry (a metrics gauge); -1 when the registry is shared.
   virtual double LocalParticipants() const = 0;
+  /// Client addresses tracked by an in-process login limiter (a gauge); -1 when it is shared.
+  virtual double LocalLoginClients() const = 0;
   /// A short description for the start-up log ("SQLite ./data/convene.db", ...), without secrets.
   virtual std::string Describe() const = 0;
 

@@ -67,4 +67,15 @@ std::size_t LoginRateLimiter::TrackedClients() const {
   return clients_.size();
 }
 
+boost::asio::awaitable<Result<coordination::LoginAttempt>> InProcessLoginAttempts::Begin(std::string_view client) {
+  const LoginRateLimiter::Attempt attempt = limiter_.Begin(client);
+  co_return coordination::LoginAttempt{attempt.admitted, attempt.retry_after_seconds, attempt.started_ms, {}};
+}
+
+boost::asio::awaitable<void> InProcessLoginAttempts::Succeeded(std::string_view client,
+                                                               const coordination::LoginAttempt& attempt) {
+  limiter_.Succeeded(client, LoginRateLimiter::Attempt{attempt.admitted, attempt.started_ms, 0});
+  co_return;
+}
+
 }  // namespace convene::auth

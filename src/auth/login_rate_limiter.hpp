@@ -1,5 +1,7 @@
 #pragma once
 
+#include "coordination/login_attempts.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -64,6 +66,19 @@ class LoginRateLimiter {
   const Clock& clock_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> clients_;
+};
+
+/// The LoginAttempts of one instance: a LoginRateLimiter in this process.
+class InProcessLoginAttempts final : public coordination::LoginAttempts {
+ public:
+  /// `limiter` must outlive this object.
+  explicit InProcessLoginAttempts(LoginRateLimiter& limiter) : limiter_(limiter) {}
+  boost::asio::awaitable<Result<coordination::LoginAttempt>> Begin(std::string_view client) override;
+  boost::asio::awaitable<void> Succeeded(std::string_view client,
+                                         const coordination::LoginAttempt& attempt) override;
+
+ private:
+  LoginRateLimiter& limiter_;
 };
 
 }  // namespace convene::auth

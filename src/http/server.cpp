@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <list>
 #include <mutex>
 
@@ -14,6 +15,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
@@ -110,6 +112,21 @@ bool IsSafeRequestId(std::string_view id) {
     if (!ok) return false;
   }
   return true;
+}
+
+// RFC 9112 §6.1: when a request's Transfer-Encoding is anything but one "chunked" (on HTTP/1.1),
+// its body length cannot be determined. Beast then reads no body and parses the body bytes as the
+// next request, where a front proxy may have framed the same bytes differently (request
+// smuggling), so such a request is refused and its connection closed.
+bool AcceptableTransferEncoding(const bhttp::request_parser<bhttp::string_body>& parser) {
+  const auto& msg = parser.get();
+  const auto [first, last] = msg.equal_range(bhttp::field::transfer_encoding);
+  if (first == last) return true;
+  if (std::next(first) != last || msg.version() != 11) return false;
+  std::string_view value = first->value();
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return beast::iequals(value, "chunked");
 }
 
 std::string NewRequestId() {
@@ -312,6 +329,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           co_await bhttp::async_write(stream, res, kUseTuple);
         }
         break;  // timeouts, resets, end of stream: just close
+      }
+      if (!AcceptableTransferEncoding(parser)) {
+        auto res = SimpleError(400, "Bad Request", "Malformed HTTP request");
+        co_await bhttp::async_write(stream, res, kUseTuple);
+        break;
       }
       conn->busy = true;
       auto started = std::chrono::steady_clock::now();

@@ -681,11 +681,27 @@ describe('chunked bodies with bad sizes', () => {
     });
   }
 
-  it('Transfer-Encoding other than chunked, or chunked twice → 4xx or close', async () => {
-    for (const te of ['gzip', 'chunked, gzip', 'identity', 'chunked, chunked', 'xchunked']) {
-      const res = await raw([head('POST', '/api/v1/rooms', { 'Content-Type': 'application/json', 'Transfer-Encoding': te }), '2\r\n{}\r\n0\r\n\r\n'], { timeoutMs: 4000, endAfter: true });
-      if (res.status !== 201) assertClean4xxOrClosed(res);
+  it('Transfer-Encoding other than one "chunked" → 400 and close; the body is never parsed as a request (RFC 9112 §6.1)', async () => {
+    // Regression: these were answered 201 (a room created from an empty body) and the body bytes
+    // were then parsed as a second request on the same connection: a desync a front proxy that
+    // frames the body differently could use to smuggle requests.
+    const smuggled = `GET /api/v1/rooms HTTP/1.1\r\nHost: x\r\nx-api-key: ${API_KEY}\r\n\r\n`;
+    for (const te of ['gzip', 'chunked, gzip', 'identity', 'chunked, chunked', 'xchunked', 'chunked\r\nTransfer-Encoding: chunked']) {
+      const before = (await stack.api.get('/api/v1/rooms?maxItems=100')).body.rooms.length;
+      const req = `${head('POST', '/api/v1/rooms', { 'Content-Type': 'application/json', 'Transfer-Encoding': te })}` +
+        `${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`;
+      const res = await raw([req], { timeoutMs: 4000, endAfter: true });
+      assert.equal(res.status, 400, `${JSON.stringify(te)}: ${describeRaw(res)}`);
+      assert.deepEqual(statuses(res.raw), [400], `${JSON.stringify(te)}: one answer only`);
+      assert.ok(res.closed);
+      assert.equal((await stack.api.get('/api/v1/rooms?maxItems=100')).body.rooms.length, before, 'no room created');
     }
+    // Control: exactly "chunked" (any case, surrounding spaces) is the one accepted framing.
+    const ok = await raw([`${head('POST', '/api/v1/rooms', { 'Content-Type': 'application/json', 'Transfer-Encoding': ' Chunked ', Connection: 'close' })}2\r\n{}\r\n0\r\n\r\n`]);
+    assert.equal(ok.status, 201, describeRaw(ok));
+    // HTTP/1.0 has no chunked coding.
+    const old = await raw([`POST /api/v1/rooms HTTP/1.0\r\nHost: x\r\nx-api-key: ${API_KEY}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n`], { endAfter: true });
+    assertClean4xxOrClosed(old, [400]);
     await stillServing();
   });
 

@@ -19,6 +19,7 @@ DURATION="${BENCH_DURATION:-10s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-50}"
 API_KEY="bench-api-key"
 WORK="$(mktemp -d /tmp/convene-scale-out.XXXXXX)"
+chmod 755 "$WORK"  # PostgreSQL runs as the postgres user and must reach its data directory
 SERVICES="$WORK/services"
 PIDS=()
 

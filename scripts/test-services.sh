@@ -85,7 +85,13 @@ start() {
   echo "$pg_port" >"$state/pg-port"
   mkdir -p "$state/pg" "$state/pg-socket"
   echo "$PG_PASSWORD" >"$state/pg-password"
-  if [ "$(id -u)" = 0 ]; then chown -R postgres "$state/pg" "$state/pg-socket" "$state/pg-password"; fi
+  if [ "$(id -u)" = 0 ]; then
+    chown -R postgres "$state/pg" "$state/pg-socket" "$state/pg-password"
+    if ! as_pg test -r "$state/pg-password"; then
+      echo "test-services.sh: the postgres user cannot reach $state (a parent directory lacks o+x)" >&2
+      exit 1
+    fi
+  fi
   as_pg "$PG_BIN/initdb" -D "$state/pg" -U convene --pwfile="$state/pg-password" \
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$state/initdb.log" 2>&1
   pg_start

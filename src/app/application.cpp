@@ -170,10 +170,7 @@ int RunApplication(const Config& config) {
   service::ParticipantService participant_service(
       room_service, participant_registry, livekit_rooms, participant_tokens, role_grants, clock,
       service::ParticipantServiceOptions{seconds(config.participant_refresh_grace)});
-  if (backends.LocalParticipants() >= 0) {
-    metrics.AddGauge("convene_registry_participants", "Participants held in the registry (reserved or joined)",
-                     [&backends] { return backends.LocalParticipants(); });
-  }
+  backends.AddMetrics(metrics);
   metrics.AddGauge("convene_leader", "1 while this instance runs the background jobs",
                    [&leader] { return leader.IsLeader() ? 1.0 : 0.0; });
 
@@ -204,10 +201,6 @@ int RunApplication(const Config& config) {
         return webhooks::TestWebhookUrl(client, url, api_key, clock.NowMs());
       });
   global_config_handler.Register(router);
-  if (backends.LocalLoginClients() >= 0) {
-    metrics.AddGauge("convene_login_limiter_clients", "Client addresses tracked by the login rate limiter",
-                     [&backends] { return backends.LocalLoginClients(); });
-  }
 
   // Outgoing webhooks: events are written to the outbox with the state change that caused them and
   // delivered at least once, in order per room, by this worker.

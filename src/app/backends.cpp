@@ -21,6 +21,7 @@
 #include "redis/redis_subscriber.hpp"
 #include "auth/login_rate_limiter.hpp"
 #include "core/random.hpp"
+#include "observability/metrics.hpp"
 #include "registry/in_process_registry.hpp"
 #include "registry/redis_registry.hpp"
 #include "store/postgres/postgres_database.hpp"
@@ -146,12 +147,34 @@ class AssembledBackends final : public Backends {
     return "";
   }
 
-  double LocalParticipants() const override {
-    return in_process_ != nullptr ? static_cast<double>(in_process_->ParticipantCount()) : -1.0;
-  }
-
-  double LocalLoginClients() const override {
-    return local_login_limiter_ ? static_cast<double>(local_login_limiter_->TrackedClients()) : -1.0;
+  void AddMetrics(observability::Metrics& metrics) override {
+    if (in_process_ != nullptr) {
+      metrics.AddGauge("convene_registry_participants", "Participants held in the registry (reserved or joined)",
+                       [this] { return static_cast<double>(in_process_->ParticipantCount()); });
+    }
+    if (local_login_limiter_) {
+      metrics.AddGauge("convene_login_limiter_clients", "Client addresses tracked by the login rate limiter",
+                       [this] { return static_cast<double>(local_login_limiter_->TrackedClients()); });
+    }
+    if (postgres_) {
+      const auto pool = [this] { return postgres_->PoolStats(); };
+      metrics.AddGauge("convene_postgres_connections_open", "PostgreSQL connections open",
+                       [pool] { return static_cast<double>(pool().open); });
+      metrics.AddGauge("convene_postgres_connections_idle", "PostgreSQL connections idle in the pool",
+                       [pool] { return static_cast<double>(pool().idle); });
+      metrics.AddGauge("convene_postgres_waiting", "Operations waiting for a PostgreSQL connection",
+                       [pool] { return static_cast<double>(pool().waiting); });
+      metrics.AddGauge("convene_postgres_connect_failures", "Failed PostgreSQL connection attempts since start",
+                       [pool] { return static_cast<double>(pool().connect_failures); });
+    }
+    if (redis_) {
+      metrics.AddGauge("convene_redis_connected", "1 while the Redis connection is up",
+                       [this] { return redis_->Connected() ? 1.0 : 0.0; });
+      metrics.AddGauge("convene_redis_reconnects", "Redis connections established since start",
+                       [this] { return static_cast<double>(redis_->Stats().connects); });
+      metrics.AddGauge("convene_redis_rejected_calls", "Redis calls failed at once because Redis was down",
+                       [this] { return static_cast<double>(redis_->Stats().rejected); });
+    }
   }
 
   std::string Describe() const override {

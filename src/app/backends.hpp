@@ -17,6 +17,10 @@
 #include "store/room_store.hpp"
 #include "store/settings_store.hpp"
 
+namespace convene::observability {
+class Metrics;
+}
+
 namespace convene::app {
 
 /// The engines one Convene instance runs on, chosen by the configuration:
@@ -55,10 +59,9 @@ class Backends {
   /// Why the instance cannot serve now ("" = ready), for GET /ready. No I/O: a background probe
   /// keeps it current.
   virtual std::string Unready() const = 0;
-  /// Participants held by an in-process registry (a metrics gauge); -1 when the registry is shared.
-  virtual double LocalParticipants() const = 0;
-  /// Client addresses tracked by an in-process login limiter (a gauge); -1 when it is shared.
-  virtual double LocalLoginClients() const = 0;
+  /// Registers the engines' gauges (registry and login-limiter sizes in process; PostgreSQL pool
+  /// and Redis connection figures otherwise). `metrics` must not outlive this object.
+  virtual void AddMetrics(observability::Metrics& metrics) = 0;
   /// A short description for the start-up log ("SQLite ./data/convene.db", ...), without secrets.
   virtual std::string Describe() const = 0;
 

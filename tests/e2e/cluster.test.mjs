@@ -227,6 +227,16 @@ describe('background jobs', () => {
   });
 });
 
+describe('metrics', () => {
+  it('each instance reports its PostgreSQL pool and Redis connection', async () => {
+    for (const inst of [a, b]) {
+      assert.equal(await metric(inst, 'convene_redis_connected'), 1);
+      assert.ok((await metric(inst, 'convene_postgres_connections_open')) >= 1);
+      assert.equal(await metric(inst, 'convene_postgres_waiting'), 0);
+    }
+  });
+});
+
 describe('losing an instance', () => {
   it('killing one instance mid-load loses nothing acknowledged and the other keeps serving', async () => {
     const acknowledged = [];

@@ -309,10 +309,7 @@ int RunApplication(const Config& config) {
                  RunPeriodically(std::chrono::seconds(1), stopping, leadership_timer,
                                  [&, was_leader = false]() mutable -> asio::awaitable<void> {
                                    const bool now_leader = leader.IsLeader();
-                                   if (now_leader && !was_leader) {
-                                     spdlog::info("this instance now runs the background jobs");
-                                     webhook_delivery.Wake();
-                                   }
+                                   if (now_leader && !was_leader) webhook_delivery.Wake();
                                    was_leader = now_leader;
                                    co_return;
                                  }),

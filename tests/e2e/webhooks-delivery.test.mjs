@@ -357,12 +357,23 @@ describe('identity and signature of every delivery (reference ยง16; deviations ย
   });
 
   it('the Prometheus counter counts the deliveries', async () => {
+    // Counters are per instance: with several instances (cluster mode) the leader's counts all
+    // the deliveries and the others' stay absent, so the sum is compared.
+    const urls = s.convene.instances ? s.convene.instances.map((i) => i.url) : [s.convene.url];
     const delivered = async () => {
-      const res = await request(s.convene.url, 'GET', '/metrics');
-      assertStatus(res, 200);
-      const m = /convene_webhook_deliveries_total\{outcome="delivered"\} (\d+)/.exec(res.text);
-      assert.ok(m, 'delivered counter present');
-      return Number(m[1]);
+      let total = 0;
+      let present = false;
+      for (const url of urls) {
+        const res = await request(url, 'GET', '/metrics');
+        assertStatus(res, 200);
+        const m = /convene_webhook_deliveries_total\{outcome="delivered"\} (\d+)/.exec(res.text);
+        if (m) {
+          present = true;
+          total += Number(m[1]);
+        }
+      }
+      assert.ok(present, 'delivered counter present');
+      return total;
     };
     const want = rx.acceptedEvents().length;
     const deadline = Date.now() + 3000;

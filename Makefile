@@ -7,7 +7,7 @@ SHELL := /bin/bash
 DEPS_STAMP := build/.deps-installed
 NPM_STAMP := build/.npm-installed
 
-.PHONY: help deps build build-debug run test unit-test e2e-test emulator-test bench clean \
+.PHONY: help deps build build-debug run test unit-test unit-test-asan e2e-test emulator-test bench clean \
         test-asan test-tsan fuzz-smoke
 
 help:
@@ -68,6 +68,7 @@ e2e-test: build-debug $(NPM_STAMP)
 # longer); the end-to-end suites run last, so the output ends with node:test's summary.
 test:
 	$(MAKE) unit-test
+	$(MAKE) unit-test-asan
 	$(MAKE) emulator-test
 	$(MAKE) fuzz-smoke FUZZ_SECONDS=15
 	$(MAKE) e2e-test
@@ -75,12 +76,18 @@ test:
 bench: deps
 	./bench/run.sh
 
-# The whole suite again under sanitizers: unit tests, then the end-to-end suites against the
-# instrumented binary (ASan+UBSan: memory errors, leaks, undefined behaviour; TSan: data races).
-test-asan: deps $(NPM_STAMP)
+# The unit tests again under ASan+UBSan (leak detection on), against the same throw-away services:
+# part of `make test`. The end-to-end suites under sanitizers are `make test-asan` / `test-tsan`.
+unit-test-asan: deps $(NPM_STAMP)
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan
-	cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure --timeout 300 -j2
+	eval "$$(scripts/test-services.sh start $(TEST_SERVICES))" && \
+	  (cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure --timeout 300 -j2); \
+	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); exit $$status
+
+# The whole suite again under sanitizers: unit tests, then the end-to-end suites against the
+# instrumented binary (ASan+UBSan: memory errors, leaks, undefined behaviour; TSan: data races).
+test-asan: unit-test-asan
 	CONVENE_BINARY=$(CURDIR)/build/asan/src/convene node --test --test-concurrency=1 tests/e2e/
 
 test-tsan: deps $(NPM_STAMP)

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/key_range.hpp"
 #include "store/postgres/pg_outbox_inserts.hpp"
 #include "store/postgres/pg_store_support.hpp"
 
@@ -205,22 +206,6 @@ Result<RoomPage> ReadPage(const PgResult& result, std::size_t limit) {
     page.rooms.push_back(std::move(*room));
   }
   return page;
-}
-
-/// LIMIT value that fetches one row more than `limit` (to detect truncation) without overflow.
-std::int64_t LimitPlusOne(std::size_t limit) {
-  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max() - 1);
-  return static_cast<std::int64_t>(std::min(limit, kMax)) + 1;
-}
-
-/// The smallest string greater than every string that starts with `prefix`, or nullopt when
-/// there is none (empty prefix, or only 0xFF bytes): "a\xFF" -> "b".
-std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
-  std::string upper(prefix);
-  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xFF) upper.pop_back();
-  if (upper.empty()) return std::nullopt;
-  upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
-  return upper;
 }
 
 // ----- one attempt of each operation, on a leased connection -----

@@ -3,18 +3,12 @@
 #include <string>
 #include <utility>
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-
 #include "store/postgres/pg_store_support.hpp"
+#include "store/settings_json.hpp"
 
 namespace convene::store::postgres {
 namespace {
 
-namespace json = boost::json;
 using Type = PgResult::Type;
 
 constexpr std::string_view kComponent = "settings store";
@@ -65,86 +59,6 @@ constexpr PgStatement kInsertKey{
     "INSERT INTO api_keys (position, api_key, creation_date)"
     " VALUES ($1::integer, $2::text, $3::bigint)",
     StatementKind::kWrite};
-
-// ----- JSON columns -----
-// The same text as the SQLite store writes: themes in the reference's wire names (MeetRoomTheme,
-// reference §5.2) with absent colours as absent keys, roles as an array of strings.
-
-struct ColourField {
-  const char* key;
-  std::optional<std::string> Theme::*member;
-};
-constexpr ColourField kColours[] = {
-    {"backgroundColor", &Theme::background_color}, {"primaryColor", &Theme::primary_color},
-    {"secondaryColor", &Theme::secondary_color},   {"accentColor", &Theme::accent_color},
-    {"surfaceColor", &Theme::surface_color},
-};
-
-std::string ThemesToJson(const std::vector<Theme>& themes) {
-  json::array array;
-  array.reserve(themes.size());
-  for (const Theme& theme : themes) {
-    json::object object;
-    object["name"] = theme.name;
-    object["enabled"] = theme.enabled;
-    object["baseTheme"] = theme.base_theme;
-    for (const ColourField& colour : kColours) {
-      if (const std::optional<std::string>& value = theme.*colour.member) {
-        object[colour.key] = *value;
-      }
-    }
-    array.emplace_back(std::move(object));
-  }
-  return json::serialize(array);
-}
-
-std::optional<std::vector<Theme>> ThemesFromJson(std::string_view text) {
-  json::error_code ec;
-  const json::value parsed = json::parse(text, ec);
-  if (ec || !parsed.is_array()) return std::nullopt;
-  std::vector<Theme> themes;
-  for (const json::value& item : parsed.get_array()) {
-    const json::object* object = item.if_object();
-    if (object == nullptr) return std::nullopt;
-    const json::value* name = object->if_contains("name");
-    const json::value* enabled = object->if_contains("enabled");
-    const json::value* base_theme = object->if_contains("baseTheme");
-    if (name == nullptr || !name->is_string() || enabled == nullptr || !enabled->is_bool() ||
-        base_theme == nullptr || !base_theme->is_string()) {
-      return std::nullopt;
-    }
-    Theme theme;
-    theme.name = std::string(name->get_string());
-    theme.enabled = enabled->get_bool();
-    theme.base_theme = std::string(base_theme->get_string());
-    for (const ColourField& colour : kColours) {
-      const json::value* value = object->if_contains(colour.key);
-      if (value == nullptr) continue;
-      if (!value->is_string()) return std::nullopt;
-      theme.*colour.member = std::string(value->get_string());
-    }
-    themes.push_back(std::move(theme));
-  }
-  return themes;
-}
-
-std::string RolesToJson(const std::vector<std::string>& roles) {
-  json::array array;
-  for (const std::string& role : roles) array.emplace_back(role);
-  return json::serialize(array);
-}
-
-std::optional<std::vector<std::string>> RolesFromJson(std::string_view text) {
-  json::error_code ec;
-  const json::value parsed = json::parse(text, ec);
-  if (ec || !parsed.is_array()) return std::nullopt;
-  std::vector<std::string> roles;
-  for (const json::value& item : parsed.get_array()) {
-    if (!item.is_string()) return std::nullopt;
-    roles.emplace_back(item.get_string());
-  }
-  return roles;
-}
 
 Error Corrupt(std::string_view what) {
   // The value is left out: these tables hold password hashes and API keys.

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "store/key_range.hpp"
 #include "store/sqlite/sqlite_connections.hpp"
 #include "store/sqlite/sqlite_outbox_store.hpp"
 #include "store/store_errors.hpp"
@@ -171,23 +172,6 @@ Result<RoomPage> ReadPage(Statement& statement, std::size_t limit) {
     page.rooms.push_back(std::move(*room));
   }
   return page;
-}
-
-/// LIMIT value that fetches one row more than `limit` (to detect truncation) without overflow.
-std::int64_t LimitPlusOne(std::size_t limit) {
-  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max() - 1);
-  return static_cast<std::int64_t>(std::min(limit, kMax)) + 1;
-}
-
-/// The smallest string greater than every string that starts with `prefix`, or nullopt when
-/// there is none (empty prefix, or only 0xFF bytes). Trailing 0xFF bytes cannot be incremented,
-/// so they are dropped first: "a\xFF" -> "b".
-std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
-  std::string upper(prefix);
-  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xFF) upper.pop_back();
-  if (upper.empty()) return std::nullopt;
-  upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
-  return upper;
 }
 
 struct ListQuery {

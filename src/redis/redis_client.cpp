@@ -105,14 +105,20 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   asio::awaitable<Result<Replies>> Submit(std::string encoded, std::size_t count) {
     auto caller = asio::prefer(co_await asio::this_coro::executor,
                                asio::execution::outstanding_work.tracked);
-    auto initiation = [self = shared_from_this()](auto handler, std::string encoded,
-                                                   std::size_t count,
-                                                   asio::any_io_executor caller) {
+    // The initiation must not own the client: use_awaitable keeps a copy of it in the caller's
+    // coroutine stack until the completion runs, and the completion waits in link_->pending,
+    // which the client owns. A `self` here would make a cycle (client -> link -> pending call ->
+    // caller's stack -> client) that nothing breaks when the io_context stops with the call
+    // still waiting: every such call, its caller and the client would leak. Only the enqueue
+    // step, which the strand runs or destroys, keeps the client alive.
+    auto initiation = [this](auto handler, std::string encoded, std::size_t count,
+                             asio::any_io_executor caller) {
       PendingCall call{count, {}, {}, std::move(caller), Completion(std::move(handler))};
-      auto enqueue = [self, call = std::move(call), encoded = std::move(encoded)]() mutable {
+      auto enqueue = [self = shared_from_this(), call = std::move(call),
+                      encoded = std::move(encoded)]() mutable {
         self->Enqueue(std::move(encoded), std::move(call));
       };
-      asio::dispatch(self->strand_, std::move(enqueue));
+      asio::dispatch(strand_, std::move(enqueue));
     };
     co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Result<Replies>)>(
         initiation, asio::use_awaitable, std::move(encoded), count, std::move(caller));

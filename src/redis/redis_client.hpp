@@ -74,7 +74,9 @@ struct RedisClientStats {
 /// reconnects by itself with back-off. A Redis error reply (`-ERR ...`) is not a failure of the
 /// call: it is returned as a Reply of type kError for the caller to interpret.
 ///
-/// Thread-safe. Must be destroyed after Close() and after every call has completed.
+/// Thread-safe. Must be destroyed after Close(), and after every call has completed or after its
+/// io_context stopped running: calls still waiting then never complete, and are freed with the
+/// io_context (nothing they hold keeps the client alive).
 class RedisClient {
  public:
   RedisClient(boost::asio::any_io_executor executor, RedisOptions options);

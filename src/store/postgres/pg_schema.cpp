@@ -178,4 +178,30 @@ asio::awaitable<Result<void>> MigratePg(PgConnection& connection) {
   co_return Result<void>();
 }
 
+asio::awaitable<Result<void>> VerifyPgSchema(PgConnection& connection) {
+  const PgParams none;
+  Result<PgResult> exists = co_await connection.Query(
+      "SELECT (to_regclass('schema_migrations') IS NOT NULL)::integer", none, StatementKind::kRead,
+      connection.DefaultDeadline());
+  if (!exists) co_return Fail(std::move(exists.error()));
+  if (Result<void> typed = exists->CheckTypes({PgResult::Type::kInt4}); !typed) {
+    co_return Fail(std::move(typed.error()));
+  }
+  if (exists->Int32(0, 0) == 0) {
+    co_return Fail(Error::Make(ErrorCode::kNotFound, "Not Found", "no Convene schema in the database"));
+  }
+  Result<PgResult> current = co_await connection.Query(kCurrentVersion, none, StatementKind::kRead,
+                                                       connection.DefaultDeadline());
+  if (!current) co_return Fail(std::move(current.error()));
+  if (Result<void> typed = current->CheckTypes({PgResult::Type::kInt4}); !typed) {
+    co_return Fail(std::move(typed.error()));
+  }
+  const std::int32_t version = current->Int32(0, 0);
+  if (version != PgLatestSchemaVersion()) {
+    co_return Fail(Error::Internal("database schema version " + std::to_string(version) +
+                                   ", this build's is " + std::to_string(PgLatestSchemaVersion())));
+  }
+  co_return Result<void>();
+}
+
 }  // namespace convene::store::postgres

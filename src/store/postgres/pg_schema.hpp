@@ -33,4 +33,9 @@ std::int32_t PgLatestSchemaVersion();
 /// anything when the schema was written by a newer Convene. The connection must be idle.
 asio::awaitable<Result<void>> MigratePg(PgConnection& connection);
 
+/// Checks, without changing anything, that the connection's schema holds Convene's tables at
+/// PgLatestSchemaVersion() (`convene --check-store` must not create a schema where none is).
+/// kNotFound when there is no Convene schema; kInternal when its version differs.
+asio::awaitable<Result<void>> VerifyPgSchema(PgConnection& connection);
+
 }  // namespace convene::store::postgres

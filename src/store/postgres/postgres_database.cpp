@@ -29,7 +29,13 @@ asio::awaitable<Result<std::unique_ptr<PostgresDatabase>>> PostgresDatabase::Ope
     // The first connection proves the URL, the network and the credentials.
     Result<PgLease> lease = co_await pool->Acquire();
     if (!lease) co_return Fail(std::move(lease.error()));
-    Result<void> migrated = co_await MigratePg(**lease);
+    // Not a conditional expression: GCC 12 mishandles co_await inside `?:`.
+    Result<void> migrated;
+    if (options.migrate) {
+      migrated = co_await MigratePg(**lease);
+    } else {
+      migrated = co_await VerifyPgSchema(**lease);
+    }
     if (!migrated) {
       Error error = std::move(migrated.error());
       error.message = "PostgreSQL (" + pool->Params().Describe() + "): " + error.message;

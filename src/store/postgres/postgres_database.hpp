@@ -31,6 +31,9 @@ struct PostgresOptions {
   /// second later (then the server or the network is gone). Also the longest wait for a pooled
   /// connection when all are busy.
   std::chrono::milliseconds statement_timeout{5000};
+  /// Open() brings the schema up to date; when false it only verifies that the schema is
+  /// current and fails otherwise, changing nothing (`convene --check-store`).
+  bool migrate = true;
 };
 
 /// Pool figures for /metrics.

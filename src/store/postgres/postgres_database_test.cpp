@@ -227,6 +227,33 @@ TEST_F(PostgresDatabaseTest, NewerSchemaIsRefused) {
       << db.error().message;
 }
 
+TEST_F(PostgresDatabaseTest, VerifyOnlyOpenNeverCreatesOrMigratesASchema) {
+  PostgresOptions verify_only = Options();
+  verify_only.migrate = false;
+  // An empty schema: no Convene store there, and the check leaves it empty.
+  auto missing = Run(PostgresDatabase::Open(ioc_.get_executor(), verify_only));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(missing.error().message.find("no Convene schema"), std::string::npos)
+      << missing.error().message;
+  auto tables = Run(schema_->Admin().Query(
+      "SELECT count(*)::integer FROM information_schema.tables WHERE table_schema = $1::text",
+      PgParams().Bytes(schema_->Name()), StatementKind::kRead,
+      PgClock::now() + std::chrono::seconds(5)));
+  ASSERT_TRUE(tables) << tables.error().message;
+  EXPECT_EQ(tables->Int32(0, 0), 0);
+
+  ASSERT_NE(MustOpen(Options()), nullptr);  // migrated
+  EXPECT_NE(MustOpen(verify_only), nullptr);
+  // A schema one step behind (or ahead) is not this build's: refused, unchanged.
+  ASSERT_TRUE(schema_->Exec("DELETE FROM schema_migrations WHERE version = " +
+                            std::to_string(PgLatestSchemaVersion())));
+  auto behind = Run(PostgresDatabase::Open(ioc_.get_executor(), verify_only));
+  ASSERT_FALSE(behind);
+  EXPECT_NE(behind.error().message.find("schema version"), std::string::npos)
+      << behind.error().message;
+}
+
 TEST_F(PostgresDatabaseTest, ClosedDatabaseIsUnavailable) {
   auto db = MustOpen(Options());
   ASSERT_NE(db, nullptr);

@@ -24,6 +24,7 @@
 
 #include "api/auth_handler.hpp"
 #include "app/backends.hpp"
+#include "app/periodic_job.hpp"
 #include "api/global_config_handler.hpp"
 #include "api/livekit_webhook_handler.hpp"
 #include "api/users_handler.hpp"
@@ -63,18 +64,6 @@ namespace convene::app {
 namespace asio = boost::asio;
 
 namespace {
-
-// Runs `job` every `interval` until `stopping` is set; the first pass runs at start-up, as the
-// reference's collectors do.
-asio::awaitable<void> RunPeriodically(std::chrono::milliseconds interval, const std::atomic<bool>& stopping,
-                                      asio::steady_timer& timer, std::function<asio::awaitable<void>()> job) {
-  while (!stopping.load()) {
-    co_await job();
-    timer.expires_after(interval);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) break;
-  }
-}
 
 void CountBackgroundRun(observability::Metrics& metrics, std::string_view job) {
   metrics.GetCounter("convene_background_runs_total", "Background job passes run by this instance",
@@ -271,49 +260,46 @@ int RunApplication(const Config& config) {
   if (config.base_url.empty()) meeting_service.SetWebhookBaseUrl("http://localhost:" + std::to_string(*port));
   server.Start();
 
-  std::atomic<bool> stopping{false};
-  asio::steady_timer reconcile_timer(ioc);
+  // The background jobs run on the leader only (one instance of several; always when alone).
+  PeriodicJob reconcile_job(ioc, config.reconcile_interval, [&]() -> asio::awaitable<void> {
+    if (!leader.IsLeader()) co_return;  // another instance runs it
+    CountBackgroundRun(metrics, "reconcile");
+    auto fixed = co_await meeting_service.Reconcile();
+    if (!fixed) {
+      spdlog::debug("reconciliation skipped: {}", fixed.error().message);
+    } else if (*fixed > 0) {
+      spdlog::info("reconciliation corrected {} item(s)", *fixed);
+    }
+  });
+  PeriodicJob collector_job(ioc, config.room_gc_interval, [&]() -> asio::awaitable<void> {
+    if (!leader.IsLeader()) co_return;  // another instance runs it
+    CountBackgroundRun(metrics, "room_gc");
+    auto processed = co_await room_service.CollectExpired();
+    if (!processed) spdlog::warn("auto-deletion pass failed: {}", processed.error().message);
+  });
+  // A newly elected leader runs every job at once instead of after its interval: the previous
+  // leader may have died mid-pass, or long before its next one (a crash, or a restart of all).
+  PeriodicJob leadership_watch(ioc, std::chrono::seconds(1),
+                               [&, was_leader = false]() mutable -> asio::awaitable<void> {
+                                 const bool now_leader = leader.IsLeader();
+                                 if (now_leader && !was_leader) {
+                                   webhook_delivery.Wake();
+                                   reconcile_job.RunSoon();
+                                   collector_job.RunSoon();
+                                 }
+                                 was_leader = now_leader;
+                                 co_return;
+                               });
   asio::co_spawn(ioc,
                  [&]() -> asio::awaitable<void> {
                    if (auto loaded = co_await meeting_service.LoadActiveRooms(); !loaded) {
                      spdlog::warn("loading active meetings failed: {}", loaded.error().message);
                    }
-                   co_await RunPeriodically(config.reconcile_interval, stopping, reconcile_timer,
-                                            [&]() -> asio::awaitable<void> {
-                                              if (!leader.IsLeader()) co_return;  // another instance runs it
-                                              CountBackgroundRun(metrics, "reconcile");
-                                              auto fixed = co_await meeting_service.Reconcile();
-                                              if (!fixed) {
-                                                spdlog::debug("reconciliation skipped: {}", fixed.error().message);
-                                              } else if (*fixed > 0) {
-                                                spdlog::info("reconciliation corrected {} item(s)", *fixed);
-                                              }
-                                            });
+                   reconcile_job.Start();
                  },
                  asio::detached);
-  asio::steady_timer collector_timer(ioc);
-  asio::co_spawn(ioc,
-                 RunPeriodically(config.room_gc_interval, stopping, collector_timer,
-                                 [&]() -> asio::awaitable<void> {
-                                   if (!leader.IsLeader()) co_return;  // another instance runs it
-                                   CountBackgroundRun(metrics, "room_gc");
-                                   auto processed = co_await room_service.CollectExpired();
-                                   if (!processed) {
-                                     spdlog::warn("auto-deletion pass failed: {}", processed.error().message);
-                                   }
-                                 }),
-                 asio::detached);
-  // A newly elected leader delivers the outbox at once instead of after the worker's poll interval.
-  asio::steady_timer leadership_timer(ioc);
-  asio::co_spawn(ioc,
-                 RunPeriodically(std::chrono::seconds(1), stopping, leadership_timer,
-                                 [&, was_leader = false]() mutable -> asio::awaitable<void> {
-                                   const bool now_leader = leader.IsLeader();
-                                   if (now_leader && !was_leader) webhook_delivery.Wake();
-                                   was_leader = now_leader;
-                                   co_return;
-                                 }),
-                 asio::detached);
+  collector_job.Start();
+  leadership_watch.Start();
   backends.Start();
 
   // Graceful shutdown: stop accepting, let in-flight requests finish (bounded), stop background
@@ -323,11 +309,10 @@ int RunApplication(const Config& config) {
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("received signal {}, shutting down", signo);
-    stopping.store(true);
     server.BeginShutdown();
-    collector_timer.cancel();
-    reconcile_timer.cancel();
-    leadership_timer.cancel();
+    collector_job.Stop();
+    reconcile_job.Stop();
+    leadership_watch.Stop();
     webhook_delivery.Stop();
     backends.BeginShutdown();
     asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {

@@ -83,8 +83,9 @@ export async function startRoundRobinProxy(targets) {
     const live = proxy.targets;
     const target = live[next++ % live.length];
     proxy.served.set(target, (proxy.served.get(target) ?? 0) + 1);
+    const { hostname, port } = new URL(target);
     const upstream = http.request(
-      { host: '127.0.0.1', port: new URL(target).port, method: req.method, path: req.url, headers: req.headers, agent },
+      { host: hostname, port, method: req.method, path: req.url, headers: req.headers, agent },
       (up) => {
         res.writeHead(up.statusCode, up.statusMessage, up.rawHeaders);
         up.pipe(res);
@@ -122,7 +123,12 @@ export async function startCluster({ instances = 2, env = {}, services: engines 
   const started = [];
   try {
     // One at a time: the first creates the schema and the initial settings.
-    for (let i = 0; i < instances; i++) started.push(await startConvene({ env: { ...shared, ...env } }));
+    // A suite may fix SERVER_PORT (room links name it): each instance then listens on its own
+    // loopback address (127.0.0.1, 127.0.0.2, ...) with that port, as on separate hosts.
+    for (let i = 0; i < instances; i++) {
+      const address = env.SERVER_PORT ? { SERVER_ADDRESS: `127.0.0.${i + 1}` } : {};
+      started.push(await startConvene({ env: { ...shared, ...env, ...address } }));
+    }
   } catch (err) {
     await Promise.all(started.map((s) => s.close()));
     throw err;

@@ -71,7 +71,7 @@ export async function startConvene({ env = {}, dataDir, timeoutMs = 15000 } = {}
     child.stderr.on('data', (c) => handle.output.push(c.toString()));
     handle.child = child;
     handle.port = await waitForListening(child, timeoutMs);
-    handle.url = `http://127.0.0.1:${handle.port}`;
+    handle.url = `http://${env.SERVER_ADDRESS ?? '127.0.0.1'}:${handle.port}`;
   };
   await launch(0);
 
@@ -125,6 +125,24 @@ export async function request(baseUrl, method, pathAndQuery, { headers = {}, bod
     parsed = JSON.parse(text);
   }
   return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/**
+ * The value of one Prometheus sample (`name{labels}` exactly as exposed) summed over the
+ * server's instances: one for startConvene, each instance of a startCluster (counters are per
+ * instance, and only the leader counts some). Resolves to null when no instance exposes it.
+ */
+export async function metricTotal(server, sample) {
+  const urls = server.instances ? server.instances.map((i) => i.url) : [server.url];
+  let total = null;
+  for (const url of urls) {
+    const res = await request(url, 'GET', '/metrics');
+    if (res.status !== 200) throw new Error(`GET ${url}/metrics answered ${res.status}`);
+    for (const line of res.text.split('\n')) {
+      if (line.startsWith(`${sample} `)) total = (total ?? 0) + Number(line.slice(sample.length + 1));
+    }
+  }
+  return total;
 }
 
 /** A client bound to one server and the API key. */

@@ -16,7 +16,7 @@ import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_KEY, apiClient, request, startConvene } from './convene.mjs';
+import { API_KEY, apiClient, metricTotal, request, startConvene } from './convene.mjs';
 import { startCluster } from './cluster.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,7 +33,7 @@ export const { AccessToken, TokenVerifier, WebhookReceiver, RoomServiceClient } 
 export const LK_API_KEY = 'devkey';
 export const LK_API_SECRET = 'secret';
 export const MEET_NAME_ID = 'openviduMeet';
-export { API_KEY, request };
+export { API_KEY, metricTotal, request };
 
 export const ROLE_UPDATED_TOPIC = 'meet_participant_role_updated';
 export const CONFIG_UPDATED_TOPIC = 'meet_room_config_updated';

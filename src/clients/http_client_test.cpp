@@ -667,11 +667,34 @@ TEST(HttpUrl, Rejects) {
   for (const std::string_view url :
        {"", "localhost:7880", "ws://h/", "ftp://h/", "http://", "http://:80/", "http://h:0/",
         "http://h:65536/", "http://h:x/", "http://user:pw@h/", "http://[::1/", "http://[zz]/",
-        "http://h/a b", "http://h\r\n/"}) {
+        "http://h:80\r\n.evil/", "http://h\x01/", "\r\n"}) {
     SCOPED_TRACE(url);
     const Result<HttpUrl> parsed = ParseHttpUrl(url);
     ASSERT_FALSE(parsed.has_value());
     EXPECT_EQ(parsed.error().reason, "invalid_url");
+  }
+}
+
+TEST(HttpUrl, CleansAndEncodesLikeAWhatwgParser) {
+  struct Case {
+    std::string_view url;
+    std::string_view host;
+    std::string_view target;
+  };
+  for (const Case& c : {
+           Case{" \t http://h/hook \r\n", "h", "/hook"},
+           Case{"http://h/hook\r\nX-Injected: 1", "h", "/hookX-Injected:%201"},
+           Case{"ht\ntp://h\t/a", "h", "/a"},
+           Case{"http://h/a b?c d", "h", "/a%20b?c%20d"},
+           Case{"http://h/\x7f\xc3\xa9\"<>`{}?q='\"<>`{}", "h",
+                "/%7F%C3%A9%22%3C%3E%60%7B%7D?q=%27%22%3C%3E`{}"},
+           Case{"http://h/already%20encoded?x=%0d%0a", "h", "/already%20encoded?x=%0d%0a"},
+       }) {
+    SCOPED_TRACE(c.url);
+    const Result<HttpUrl> parsed = ParseHttpUrl(c.url);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+    EXPECT_EQ(parsed->host, c.host);
+    EXPECT_EQ(parsed->target, c.target);
   }
 }
 

@@ -27,6 +27,45 @@ bool IsHostChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
 }
 
+// The WHATWG URL parser's first steps, which the reference's HTTP client applies to a configured
+// webhook URL: leading and trailing C0 controls and spaces are stripped, and tabs and newlines
+// are removed anywhere. So a URL with CR/LF goes where the reference would send it, and no
+// control character can reach a request line.
+std::string WithoutControlNoise(std::string_view url) {
+  while (!url.empty() && static_cast<unsigned char>(url.front()) <= 0x20) url.remove_prefix(1);
+  while (!url.empty() && static_cast<unsigned char>(url.back()) <= 0x20) url.remove_suffix(1);
+  std::string out;
+  out.reserve(url.size());
+  for (const char c : url) {
+    if (c != '\t' && c != '\n' && c != '\r') out.push_back(c);
+  }
+  return out;
+}
+
+// Percent-encodes what WHATWG encodes in a path (before '?') and in a query of an http(s) URL:
+// controls, space, non-ASCII bytes and a few delimiters; existing %XX sequences are kept.
+std::string EncodedTarget(std::string_view target) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(target.size());
+  bool in_query = false;
+  for (const char ch : target) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '?') in_query = true;
+    const bool encode = c <= 0x20 || c >= 0x7f || ch == '"' || ch == '<' || ch == '>' ||
+                        (!in_query && (ch == '`' || ch == '{' || ch == '}')) ||
+                        (in_query && ch == '\'');
+    if (encode) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0x0f];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 namespace {
@@ -50,7 +89,9 @@ std::string HttpUrl::Origin() const {
          std::to_string(port);
 }
 
-Result<HttpUrl> ParseHttpUrl(std::string_view url) {
+Result<HttpUrl> ParseHttpUrl(std::string_view raw_url) {
+  const std::string cleaned = WithoutControlNoise(raw_url);
+  const std::string_view url = cleaned;
   HttpUrl out;
   const std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
@@ -122,14 +163,9 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   if (path_and_query.empty()) {
     out.target = "/";
   } else if (path_and_query.front() == '?') {
-    out.target = "/" + std::string(path_and_query);
+    out.target = "/" + EncodedTarget(path_and_query);
   } else {
-    out.target = std::string(path_and_query);
-  }
-  // Control characters or spaces would corrupt the request line.
-  if (std::any_of(out.target.begin(), out.target.end(),
-                  [](unsigned char c) { return c <= 0x20 || c == 0x7f; })) {
-    return Fail(InvalidUrl("URL path contains spaces or control characters"));
+    out.target = EncodedTarget(path_and_query);
   }
   return out;
 }

@@ -23,7 +23,10 @@ struct HttpUrl {
 
 /// Parses `http://host[:port][/path][?query][#fragment]` (scheme and host case-insensitive).
 /// Refuses user info, empty hosts, bad ports and other schemes with kInvalidArgument and reason
-/// "invalid_url"; the fragment is dropped since it is never sent.
+/// "invalid_url"; the fragment is dropped since it is never sent. Like a WHATWG URL parser, it
+/// first strips surrounding spaces and controls and removes tabs and newlines, and it
+/// percent-encodes spaces, controls and non-ASCII bytes in the path and query, so the target is
+/// always safe on a request line.
 Result<HttpUrl> ParseHttpUrl(std::string_view url);
 
 }  // namespace convene::clients

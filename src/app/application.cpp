@@ -317,7 +317,9 @@ int RunApplication(const Config& config) {
     backends.BeginShutdown();
     asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-      while (server.OpenConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+      // In-flight requests finish, and the leader lease is given back, before the threads stop.
+      while ((server.OpenConnections() > 0 || !backends.ShutdownSettled()) &&
+             std::chrono::steady_clock::now() < deadline) {
         drain_timer.expires_after(std::chrono::milliseconds(20));
         co_await drain_timer.async_wait(asio::use_awaitable);
       }

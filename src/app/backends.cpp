@@ -196,6 +196,8 @@ class AssembledBackends final : public Backends {
     if (subscriber_) subscriber_->Stop();
   }
 
+  bool ShutdownSettled() const override { return !redis_leader_ || redis_leader_->Settled(); }
+
   void Close() override {
     if (closed_.exchange(true)) return;
     if (redis_) redis_->Close();

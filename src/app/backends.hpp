@@ -72,6 +72,10 @@ class Backends {
   /// another instance takes the jobs over without waiting for the lease to expire) and stops
   /// listening to the other instances. Never blocks. Idempotent.
   virtual void BeginShutdown() = 0;
+  /// True once what BeginShutdown() started in the background has ended (the leader lease given
+  /// back, or the attempt failed): the shutdown waits for it, bounded, before stopping the I/O
+  /// threads that carry it.
+  virtual bool ShutdownSettled() const = 0;
   /// Last step, after the I/O threads have stopped: closes Redis and the store (queued writes are
   /// committed first). Idempotent.
   virtual void Close() = 0;

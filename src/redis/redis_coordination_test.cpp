@@ -80,8 +80,11 @@ TEST_F(CoordinationTest, ExactlyOneOfTwoElectorsLeadsAndTheOtherTakesOverOnStop)
   RedisLeaderElection& follower = a.IsLeader() ? b : a;
 
   const auto stopped_at = std::chrono::steady_clock::now();
+  EXPECT_FALSE(leader.Settled());
   leader.Stop();
   EXPECT_FALSE(leader.IsLeader());  // at once
+  // What a graceful shutdown waits for: the release has been answered.
+  ASSERT_TRUE(WaitFor([&] { return leader.Settled(); }, 3s));
   ASSERT_TRUE(WaitFor([&] { return follower.IsLeader(); }, 5s));
   // The lease was released: the follower took over at its next attempt (every ttl/3), well
   // within a lease.
@@ -109,6 +112,8 @@ TEST_F(CoordinationTest, ACrashedLeaderIsReplacedAfterItsLeaseExpires) {
   ASSERT_TRUE(WaitFor([&] { return b.IsLeader(); }, 5s));
   a.Stop();
   b.Stop();
+  // Settled also when the release cannot be sent (a's client is closed): shutdown never hangs.
+  EXPECT_TRUE(WaitFor([&] { return a.Settled() && b.Settled(); }, 5s));
 }
 
 TEST_F(CoordinationTest, LeaderStopsBelievingWhenRedisIsGoneAndLeadsAgainAfter) {

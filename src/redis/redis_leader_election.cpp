@@ -72,7 +72,12 @@ class RedisLeaderElection::Impl : public std::enable_shared_from_this<Impl> {
     if (started_.exchange(true)) {
       return;
     }
+    busy_.fetch_add(1, std::memory_order_acq_rel);  // the keeper, until its loop ends
     asio::co_spawn(strand_, Keeper(shared_from_this()), asio::detached);
+  }
+
+  bool Settled() const noexcept {
+    return stop_applied_.load(std::memory_order_acquire) && busy_.load(std::memory_order_acquire) == 0;
   }
 
   void Stop() {
@@ -90,8 +95,9 @@ class RedisLeaderElection::Impl : public std::enable_shared_from_this<Impl> {
       if (self->holding_) {
         self->holding_ = false;
         self->Announce(false);
-        asio::co_spawn(self->strand_, Release(self), asio::detached);
+        self->SpawnRelease();
       }
+      self->stop_applied_.store(true, std::memory_order_release);
     };
     asio::dispatch(strand_, std::move(stop));
   }
@@ -125,9 +131,7 @@ class RedisLeaderElection::Impl : public std::enable_shared_from_this<Impl> {
       if (self->stopped_) {
         // Stop() ran meanwhile; if this attempt took the lease, Stop()'s release (queued after
         // it on the same connection) or the expiry gives it back.
-        if (held) {
-          asio::co_spawn(self->strand_, Release(self), asio::detached);
-        }
+        if (held) self->SpawnRelease();
         break;
       }
       if (held) {
@@ -140,6 +144,12 @@ class RedisLeaderElection::Impl : public std::enable_shared_from_this<Impl> {
       self->timer_.expires_after(self->ttl_ / 3);
       co_await self->timer_.async_wait(kUseTuple);
     }
+    self->busy_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+
+  void SpawnRelease() {
+    busy_.fetch_add(1, std::memory_order_acq_rel);
+    asio::co_spawn(strand_, Release(shared_from_this()), asio::detached);
   }
 
   asio::awaitable<bool> Renew(const std::string& ttl_ms) {
@@ -165,6 +175,7 @@ class RedisLeaderElection::Impl : public std::enable_shared_from_this<Impl> {
       spdlog::warn("leader election: releasing the lease failed ({}); it expires within {} ms",
                    reply ? reply->str : reply.error().message, self->ttl_.count());
     }
+    self->busy_.fetch_sub(1, std::memory_order_acq_rel);
   }
 
   void Announce(bool leader) {
@@ -191,6 +202,8 @@ class RedisLeaderElection::Impl : public std::enable_shared_from_this<Impl> {
   std::function<void(bool)> on_change_;
   std::atomic<bool> started_{false};
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> stop_applied_{false};  // Stop()'s strand step has run
+  std::atomic<int> busy_{0};               // the keeper and lease releases still running
   std::atomic<bool> leader_{false};
   std::atomic<SteadyClock::rep> valid_until_{0};
   // Strand only.
@@ -217,5 +230,7 @@ void RedisLeaderElection::Start() { impl_->Start(); }
 void RedisLeaderElection::Stop() { impl_->Stop(); }
 
 const std::string& RedisLeaderElection::Token() const { return impl_->Token(); }
+
+bool RedisLeaderElection::Settled() const noexcept { return impl_->Settled(); }
 
 }  // namespace convene::redis

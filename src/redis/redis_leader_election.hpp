@@ -46,6 +46,11 @@ class RedisLeaderElection final : public coordination::LeaderElection {
   /// next attempt instead of after the lease expires. Never blocks. Idempotent.
   void Stop();
 
+  /// True once Stop() has taken effect and nothing it started is still running: the lease has been
+  /// given back (or the attempt failed or timed out). A graceful shutdown waits for it (bounded),
+  /// so another instance takes over at once rather than when the lease expires.
+  bool Settled() const noexcept;
+
   /// This instance's lease token (random; tests and logs).
   const std::string& Token() const;
 

@@ -225,6 +225,23 @@ describe('background jobs', () => {
     assert.deepEqual([...leaders].sort(), [0, 1]);
     assert.equal(leaders[grew.indexOf(true)], 1, 'the leader runs them');
   });
+
+  it('a leader stopped gracefully (SIGTERM) gives its lease back: the other leads within one attempt, not at expiry', async () => {
+    const leaders = await Promise.all([a, b].map((i) => metric(i, 'convene_leader')));
+    const leader = leaders[0] === 1 ? a : b;
+    const other = leader === a ? b : a;
+    s.convene.proxy.targets = [other.url];
+    const stoppedAt = Date.now();
+    const exit = await leader.stop();
+    assert.equal(exit.code, 0, 'graceful exit');
+    await waitFor(async () => (await metric(other, 'convene_leader')) === 1, 15000, { intervalMs: 50, label: 'the other instance leads' });
+    // The follower tries every lease/3 (3.3 s); an unreleased lease (renewed every 3.3 s) would
+    // hold it off for at least 6.7 s after the stop.
+    const tookMs = Date.now() - stoppedAt;
+    assert.ok(tookMs < 6000, `took over ${tookMs} ms after the stop`);
+    await leader.restart();
+    s.convene.proxy.targets = [a.url, b.url];
+  });
 });
 
 describe('metrics', () => {

@@ -7,8 +7,8 @@ SHELL := /bin/bash
 DEPS_STAMP := build/.deps-installed
 NPM_STAMP := build/.npm-installed
 
-.PHONY: help deps build build-debug run test unit-test unit-test-asan e2e-test emulator-test bench clean \
-        test-asan test-tsan fuzz-smoke
+.PHONY: help deps build build-debug run test unit-test unit-test-asan unit-test-tsan e2e-test e2e-test-asan \
+        emulator-test bench clean test-asan test-tsan fuzz-smoke
 
 help:
 	@echo "make run    - install dependencies, build release, start Convene on :6080 (data in ./data)"
@@ -57,7 +57,8 @@ emulator-test: $(NPM_STAMP)
 # which the proxy in front would stand in for.
 CLUSTER_EXCLUDED := cluster cluster-faults http-behaviour hostile-input
 CLUSTER_SUITES := $(filter-out $(patsubst %,tests/e2e/%.test.mjs,$(CLUSTER_EXCLUDED)),$(sort $(wildcard tests/e2e/*.test.mjs)))
-E2E_RUN := CONVENE_BINARY=$(CURDIR)/build/debug/src/convene node --test --test-concurrency=1
+E2E_NODE := node --test --test-concurrency=1
+E2E_RUN := CONVENE_BINARY=$(CURDIR)/build/debug/src/convene $(E2E_NODE)
 e2e-test: build-debug $(NPM_STAMP)
 	eval "$$(scripts/test-services.sh start $(TEST_SERVICES))" && \
 	  $(E2E_RUN) tests/e2e/ && \
@@ -69,6 +70,8 @@ e2e-test: build-debug $(NPM_STAMP)
 test:
 	$(MAKE) unit-test
 	$(MAKE) unit-test-asan
+	$(MAKE) e2e-test-asan
+	$(MAKE) unit-test-tsan
 	$(MAKE) emulator-test
 	$(MAKE) fuzz-smoke FUZZ_SECONDS=15
 	$(MAKE) e2e-test
@@ -77,7 +80,7 @@ bench: deps
 	./bench/run.sh
 
 # The unit tests again under ASan+UBSan (leak detection on), against the same throw-away services:
-# part of `make test`. The end-to-end suites under sanitizers are `make test-asan` / `test-tsan`.
+# part of `make test`, like the end-to-end suites under ASan+UBSan (e2e-test-asan) and the unit tests under TSan.
 unit-test-asan: deps $(NPM_STAMP)
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan
@@ -85,17 +88,41 @@ unit-test-asan: deps $(NPM_STAMP)
 	  (cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure --timeout 300 -j2); \
 	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); exit $$status
 
+# The end-to-end suites (one embedded instance; cluster*.test.mjs with two on PostgreSQL + Redis)
+# against the ASan+UBSan binary: part of `make test`. A run fails when any Convene process printed
+# a sanitizer report (leaks are reported at exit, after the tests passed), see
+# tests/e2e/support/convene.mjs.
+SANITIZER_REPORTS := $(CURDIR)/build/sanitizer-reports
+SANITIZER_CHECK = if [ -d $(SANITIZER_REPORTS) ]; then \
+	  echo "sanitizer reports in $(SANITIZER_REPORTS):"; head -n 80 $(SANITIZER_REPORTS)/*; exit 1; fi
+e2e-test-asan: deps $(NPM_STAMP)
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan --target convene
+	rm -rf $(SANITIZER_REPORTS)
+	eval "$$(scripts/test-services.sh start $(TEST_SERVICES))" && \
+	  ASAN_OPTIONS=detect_leaks=1 CONVENE_SANITIZER_REPORTS=$(SANITIZER_REPORTS) \
+	  CONVENE_BINARY=$(CURDIR)/build/asan/src/convene $(E2E_NODE) tests/e2e/; \
+	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); $(SANITIZER_CHECK); exit $$status
+
 # The whole suite again under sanitizers: unit tests, then the end-to-end suites against the
 # instrumented binary (ASan+UBSan: memory errors, leaks, undefined behaviour; TSan: data races).
-test-asan: unit-test-asan
-	CONVENE_BINARY=$(CURDIR)/build/asan/src/convene node --test --test-concurrency=1 tests/e2e/
+test-asan: unit-test-asan e2e-test-asan
 
-test-tsan: deps $(NPM_STAMP)
+# The unit tests again under TSan (data races), against the same throw-away services: part of
+# `make test`.
+unit-test-tsan: deps $(NPM_STAMP)
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan
-	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 300 -j2
-	CONVENE_BINARY=$(CURDIR)/build/tsan/src/convene TSAN_OPTIONS=halt_on_error=1 \
-	  node --test --test-concurrency=1 tests/e2e/
+	eval "$$(scripts/test-services.sh start $(TEST_SERVICES))" && \
+	  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 300 -j2); \
+	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); exit $$status
+
+test-tsan: unit-test-tsan
+	rm -rf $(SANITIZER_REPORTS)
+	eval "$$(scripts/test-services.sh start $(TEST_SERVICES))" && \
+	  TSAN_OPTIONS=halt_on_error=1 CONVENE_SANITIZER_REPORTS=$(SANITIZER_REPORTS) \
+	  CONVENE_BINARY=$(CURDIR)/build/tsan/src/convene $(E2E_NODE) tests/e2e/; \
+	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); $(SANITIZER_CHECK); exit $$status
 
 # Every libFuzzer target for FUZZ_SECONDS (default 20) on its seed corpus (clang-14).
 FUZZ_SECONDS ?= 20

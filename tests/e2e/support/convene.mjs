@@ -44,6 +44,26 @@ function waitForListening(child, timeoutMs) {
   });
 }
 
+// A sanitizer report from an instrumented binary (make test-asan / test-tsan / e2e-test-asan):
+// AddressSanitizer and LeakSanitizer errors (a leak is reported at exit, after every test of the
+// process has passed), UBSan's "runtime error:" lines and ThreadSanitizer warnings.
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer/;
+
+/**
+ * When CONVENE_SANITIZER_REPORTS names a directory, the whole output of every Convene process
+ * that printed a sanitizer report is written there, and the Makefile fails the run when the
+ * directory is not empty: the tests cannot see a report printed after their last request.
+ */
+function recordSanitizerReport(pid, output) {
+  if (!SANITIZER_REPORT.test(output)) return;
+  console.error(`# convene (pid ${pid}) printed a sanitizer report`);
+  const dir = process.env.CONVENE_SANITIZER_REPORTS;
+  if (dir) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `convene-${pid}.log`), output);
+  }
+}
+
 /**
  * Starts Convene. `env` overrides the defaults below. Returns a handle:
  *   { url, port, dataDir, logs(), stop(), kill(), restart() }
@@ -67,8 +87,14 @@ export async function startConvene({ env = {}, dataDir, timeoutMs = 15000 } = {}
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout.on('data', (c) => handle.output.push(c.toString()));
-    child.stderr.on('data', (c) => handle.output.push(c.toString()));
+    const own = []; // this process's output, for the sanitizer check when it ends
+    const collect = (c) => {
+      handle.output.push(c.toString());
+      own.push(c.toString());
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.once('close', () => recordSanitizerReport(child.pid, own.join('')));
     handle.child = child;
     handle.port = await waitForListening(child, timeoutMs);
     handle.url = `http://${env.SERVER_ADDRESS ?? '127.0.0.1'}:${handle.port}`;

@@ -10,7 +10,12 @@
 #include "redis/redis_reply.hpp"
 
 // The RESP2 wire format, without any I/O (and without coroutines, so the fuzz target can compile
-// it with clang 14's sanitizer coverage).
+// it with clang 14's sanitizer coverage). Commands are encoded by hiredis
+// (redisFormatCommandArgv). Replies are parsed here rather than by hiredis 0.14's redisReader:
+// that reader builds a redisReply tree through its own allocator which would then be copied into
+// Reply, caps nesting at a fixed depth, and its limits are not ours to set; this parser produces
+// Reply directly, under the Limits below, and is fuzzed (fuzz/fuzz_resp_reply.cpp: any split of
+// the bytes gives the same replies).
 
 namespace convene::redis {
 

@@ -49,7 +49,7 @@ start_convene() {
   local log=$1
   shift
   env -i PATH="$PATH" SERVER_ADDRESS=127.0.0.1 SERVER_PORT=0 MEET_LOG_LEVEL=info \
-    MEET_INITIAL_API_KEY="$API_KEY" LIVEKIT_URL="ws://127.0.0.1:$LK_PORT" \
+    MEET_INITIAL_API_KEY="$API_KEY" MEET_MAX_PARTICIPANTS_PER_ROOM=0 LIVEKIT_URL="ws://127.0.0.1:$LK_PORT" \
     LIVEKIT_API_KEY=devkey LIVEKIT_API_SECRET=secret "$@" "$BINARY" >"$log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 300); do

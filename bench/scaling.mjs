@@ -65,6 +65,8 @@ async function startServer(name) {
       LIVEKIT_URL: `ws://127.0.0.1:${emulator.port}`, LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 'secret',
       // Reservations must not expire while a step fills and measures its rooms.
       MEET_NAME_PENDING_TTL: '1h',
+      // The same-name steps put up to 100 000 participants in one room.
+      MEET_MAX_PARTICIPANTS_PER_ROOM: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -89,7 +89,8 @@ EMULATOR_PID=$!
 LK_PORT=$(wait_line "$TMP/emulator.log" 'LIVEKIT_EMULATOR_LISTENING ([0-9]+)' 30 "$EMULATOR_PID") || die "emulator did not start"
 mkdir -p "$TMP/data"
 env SERVER_ADDRESS=127.0.0.1 SERVER_PORT=0 MEET_DATA_DIR="$TMP/data" MEET_INITIAL_API_KEY="$API_KEY" \
-  MEET_LOG_LEVEL=info MEET_NAME_PENDING_TTL=30s MEET_RECONCILE_INTERVAL=10s LIVEKIT_URL="ws://127.0.0.1:$LK_PORT" \
+  MEET_LOG_LEVEL=info MEET_NAME_PENDING_TTL=30s MEET_RECONCILE_INTERVAL=10s MEET_MAX_PARTICIPANTS_PER_ROOM=0 \
+  LIVEKIT_URL="ws://127.0.0.1:$LK_PORT" \
   LIVEKIT_API_KEY=devkey LIVEKIT_API_SECRET=secret "$BINARY" >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 PORT=$(wait_line "$TMP/server.log" 'Convene listening on [0-9.]+:([0-9]+)' 30 "$SERVER_PID") || die "Convene did not start: $(tail -n 3 "$TMP/server.log")"

@@ -158,7 +158,8 @@ int RunApplication(const Config& config) {
   room_service.SetMeetingTerminator(&meeting_service);
   service::ParticipantService participant_service(
       room_service, participant_registry, livekit_rooms, participant_tokens, role_grants, clock,
-      service::ParticipantServiceOptions{seconds(config.participant_refresh_grace)});
+      service::ParticipantServiceOptions{seconds(config.participant_refresh_grace),
+                                         config.max_participants_per_room});
   backends.AddMetrics(metrics);
   metrics.AddGauge("convene_leader", "1 while this instance runs the background jobs",
                    [&leader] { return leader.IsLeader() ? 1.0 : 0.0; });

@@ -232,6 +232,13 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
   }
   if (auto r = duration("MEET_PARTICIPANT_REFRESH_GRACE", c.participant_refresh_grace); !r) return Fail(r.error());
   if (auto r = duration("MEET_NAME_PENDING_TTL", c.name_pending_ttl); !r) return Fail(r.error());
+  if (const char* v = getenv_fn("MEET_MAX_PARTICIPANTS_PER_ROOM"); v != nullptr && *v != '\0') {
+    auto value = ParseBounded(v, 0, 4'294'967'295u);
+    if (!value) {
+      return Fail(ConfigError("MEET_MAX_PARTICIPANTS_PER_ROOM", "expected a number (0 = no limit)"));
+    }
+    c.max_participants_per_room = *value == 0 ? std::nullopt : std::optional<std::uint32_t>(*value);
+  }
   if (auto r = duration("MEET_RECONCILE_INTERVAL", c.reconcile_interval); !r) return Fail(r.error());
   if (c.reconcile_interval.count() < 100) {
     return Fail(ConfigError("MEET_RECONCILE_INTERVAL", "must be at least 100ms"));
@@ -306,6 +313,7 @@ Configuration is read from environment variables:
   MEET_PARTICIPANT_TOKEN_EXPIRATION  participant token lifetime    (2h)
   MEET_PARTICIPANT_REFRESH_GRACE     refresh allowed after expiry  (24h)
   MEET_NAME_PENDING_TTL     a reserved name waits this long for its join (2m)
+  MEET_MAX_PARTICIPANTS_PER_ROOM  named participants one room holds, 0 = no cap (10000)
   MEET_RECONCILE_INTERVAL   reconciliation with LiveKit           (30s)
   MEETING_EMPTY_TIMEOUT / MEETING_DEPARTURE_TIMEOUT  LiveKit room timeouts (LiveKit's defaults)
   LIVEKIT_TIMEOUT           deadline of one LiveKit call          (5s)

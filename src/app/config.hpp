@@ -64,6 +64,9 @@ struct Config {
   std::chrono::milliseconds participant_token_ttl{2 * 3600 * 1000};
   std::chrono::milliseconds participant_refresh_grace{24 * 3600 * 1000};
   std::chrono::milliseconds name_pending_ttl{2 * 60 * 1000};
+  // MEET_MAX_PARTICIPANTS_PER_ROOM: most named participants (reserved or joined) one room holds,
+  // whatever its own maxParticipants; 0 (nullopt) = no deployment-wide cap.
+  std::optional<std::uint32_t> max_participants_per_room = 10000;
   std::chrono::milliseconds reconcile_interval{30 * 1000};
   std::optional<std::chrono::milliseconds> meeting_empty_timeout;
   std::optional<std::chrono::milliseconds> meeting_departure_timeout;

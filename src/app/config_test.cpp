@@ -165,5 +165,22 @@ TEST(Config, ScaleOutValuesAreValidatedWithoutEchoingSecrets) {
   }
 }
 
+TEST(Config, ParticipantsPerRoomAreCappedByDefaultAndTheCapIsConfigurable) {
+  auto defaults = Load({});
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->max_participants_per_room, 10000u);
+  auto five = Load({{"MEET_MAX_PARTICIPANTS_PER_ROOM", "5"}});
+  ASSERT_TRUE(five) << five.error().message;
+  EXPECT_EQ(five->max_participants_per_room, 5u);
+  auto none = Load({{"MEET_MAX_PARTICIPANTS_PER_ROOM", "0"}});
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(none->max_participants_per_room, std::nullopt);
+  for (const char* bad : {"-1", "x", "4294967296", "10 ", "1e3"}) {
+    auto c = Load({{"MEET_MAX_PARTICIPANTS_PER_ROOM", bad}});
+    ASSERT_FALSE(c) << bad;
+    EXPECT_NE(c.error().message.find("MEET_MAX_PARTICIPANTS_PER_ROOM"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace convene::app

@@ -84,7 +84,12 @@ boost::asio::awaitable<Result<IssuedToken>> ParticipantService::AdmitNamed(
   admission.token_roles = std::move(token_roles);
   admission.role = access.role;
   admission.role_from_grant = access.from_grant;
+  // The room's own limit, within the deployment's: a full room answers 409 `Room '<id>' is full`.
   admission.max_participants = access.room.config.max_participants;
+  if (const auto cap = options_.max_participants_per_room;
+      cap && (!admission.max_participants || *cap < *admission.max_participants)) {
+    admission.max_participants = cap;
+  }
   admission.now_ms = clock_.NowMs();
   auto record = co_await registry_.Admit(std::move(admission));
   if (!record) co_return Fail(record.error());

@@ -49,6 +49,11 @@ struct IssuedToken {
 struct ParticipantServiceOptions {
   /// How long after expiry a previous token may still be refreshed (MEET_PARTICIPANT_REFRESH_GRACE).
   std::int64_t refresh_grace_seconds = 24 * 3600;
+  /// Deployment-wide cap on the registry entries (reserved or joined) of one room, on top of the
+  /// room's own maxParticipants (MEET_MAX_PARTICIPANTS_PER_ROOM): anyone holding a room secret can
+  /// request named tokens, and each reservation is held for MEET_NAME_PENDING_TTL, so without a
+  /// cap a script could grow one room's registry without bound. nullopt = no cap.
+  std::optional<std::uint32_t> max_participants_per_room;
 };
 
 /// The heart of Convene: room → secret → role → unique name → LiveKit room → signed token

@@ -370,6 +370,55 @@ describe('maxParticipants (deviations §4)', () => {
   });
 });
 
+describe('deployment-wide cap on participants per room (MEET_MAX_PARTICIPANTS_PER_ROOM, Convene)', () => {
+  // Anyone with a room secret can ask for named tokens, and each holds a reservation for
+  // MEET_NAME_PENDING_TTL: the cap bounds what one room can hold (default 10 000, 0 = none).
+  let capped;
+  before(async () => {
+    capped = await startStack({ webhooks: false, conveneEnv: { MEET_MAX_PARTICIPANTS_PER_ROOM: '3' } });
+  });
+  after(async () => {
+    await capped?.close();
+  });
+
+  it('a room without maxParticipants holds at most the cap: the next name is 409 is full', async () => {
+    const room = await capped.createRoom({ roomName: 'capped' });
+    const first = await capped.participant(room, 'Ann');
+    await capped.participant(room, 'Ann');
+    await capped.participant(room, 'Bob');
+    assertError(
+      await capped.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Cid' }),
+      409, 'Room Error', `Room '${room.roomId}' is full`,
+    );
+    // The cap is per room, and the holders keep their places (a reload counts once).
+    const other = await capped.createRoom({ roomName: 'other' });
+    await capped.participant(other, 'Ann');
+    const reload = await capped.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Ann' }, { cookie: first.token });
+    assertStatus(reload, 200);
+    assert.equal(decodeJwt(reload.body.token).payload.sub, first.identity);
+  });
+
+  it("a room's own lower maxParticipants still applies first", async () => {
+    const room = await capped.createRoom({ roomName: 'small', config: { ...FULL_CONFIG, maxParticipants: 2 } });
+    await capped.participant(room, 'A');
+    await capped.participant(room, 'B');
+    assertError(
+      await capped.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'C' }),
+      409, 'Room Error', `Room '${room.roomId}' is full`,
+    );
+  });
+
+  it('concurrent requests never exceed the cap', async () => {
+    const room = await capped.createRoom({ roomName: 'caprace' });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      capped.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: `P${i % 4}` })));
+    assert.equal(results.filter((r) => r.status === 200).length, 3);
+    for (const r of results.filter((x) => x.status !== 200)) {
+      assert.deepEqual([r.status, r.body], [409, { error: 'Room Error', message: `Room '${room.roomId}' is full` }]);
+    }
+  });
+});
+
 describe('Previous token in the cookie on generate (deviations §1.3, B1/B2)', () => {
   it('a forged previous token (wrong signature) grants nothing', async () => {
     const room = await s.createRoom({ roomName: 'forged' });

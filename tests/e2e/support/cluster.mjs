@@ -25,24 +25,9 @@ export function sharedServices() {
     };
     return services;
   }
-  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-services-'));
-  const script = path.join(repoRoot, 'scripts', 'test-services.sh');
-  const exports = execFileSync(script, ['start', state], { encoding: 'utf8' });
-  const env = Object.fromEntries(
-    [...exports.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
-  );
-  process.on('exit', () => {
-    try {
-      execFileSync(script, ['stop', state], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
-  });
-  services = {
-    pgUrl: env.CONVENE_TEST_PG_URL,
-    redisPort: Number(env.CONVENE_TEST_REDIS_PORT),
-    redisPassword: env.CONVENE_TEST_REDIS_PASSWORD,
-  };
+  // Started for this process alone (node --test outside make): Redis without the fsync per write.
+  const { pgUrl, redisPort, redisPassword } = startPrivateServices({ name: 'convene-services-', durable: false });
+  services = { pgUrl, redisPort, redisPassword };
   return services;
 }
 
@@ -166,22 +151,27 @@ export async function startCluster({ instances = 2, env = {}, services: engines 
 }
 
 /**
- * A redis-server and a PostgreSQL cluster of the test's own (scripts/test-services.sh), for fault
- * tests that crash and restart them: {pgUrl, redisPort, redisPassword, killRedis(), startRedis(),
- * killPostgres(), startPostgres(), close()}. Redis persists every write (appendfsync always), as
- * a production Redis for Convene should.
+ * A redis-server and a PostgreSQL cluster of the test's own (scripts/test-services.sh), stopped
+ * when the process exits, e.g. for fault tests that crash and restart them: {pgUrl, redisPort,
+ * redisPassword, killRedis(), startRedis(), killPostgres(), startPostgres(), close()}. When
+ * `durable`, Redis persists every write (appendfsync always), as a production Redis for Convene
+ * should.
  */
-export function startPrivateServices() {
-  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'convene-private-services-'));
+export function startPrivateServices({ name = 'convene-private-services-', durable = true } = {}) {
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), name));
   const script = path.join(repoRoot, 'scripts', 'test-services.sh');
   const run = (action) =>
-    execFileSync(script, [action, state], { encoding: 'utf8', env: { ...process.env, REDIS_APPENDONLY: 'yes' } });
+    execFileSync(script, [action, state], { encoding: 'utf8', env: { ...process.env, REDIS_APPENDONLY: durable ? 'yes' : 'no' } });
   const env = Object.fromEntries([...run('start').matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
-    run('stop');
+    try {
+      run('stop');
+    } catch {
+      // already gone
+    }
   };
   process.on('exit', close);
   return {

@@ -15,6 +15,7 @@
 #include "store/settings_store.hpp"
 #include "store/store_audit.hpp"
 #include "store/testing/run_sync.hpp"
+#include "store/testing/sample_room.hpp"
 #include "store/testing/store_factories.hpp"
 #include "store/testing/temp_dir.hpp"
 
@@ -22,16 +23,6 @@ namespace convene::store {
 namespace {
 
 namespace asio = boost::asio;
-
-domain::Room AuditRoom(std::string id) {
-  domain::Room room;
-  room.room_name = "Room " + id;
-  room.room_id = std::move(id);
-  room.creation_date = 1'700'000'000'000;
-  room.moderator_secret = "mod-" + room.room_id;
-  room.speaker_secret = "spk-" + room.room_id;
-  return room;
-}
 
 OutboxEvent AuditEvent(std::string id, std::string body) {
   OutboxEvent event;
@@ -101,7 +92,7 @@ TYPED_TEST(StoreAuditTest, HealthyStorePassesWithEveryRecordCounted) {
   this->Initialize();
   // More rooms than one audit page, so the walk crosses page boundaries.
   for (int i = 0; i < 1203; ++i)
-    this->Create(AuditRoom("room-" + std::to_string(100000 + i)));
+    this->Create(test::SampleRoom("room-" + std::to_string(100000 + i)));
   this->Enqueue(AuditEvent(
       "evt-1", R"({"event":"meetingStarted","creationDate":1,"data":{}})"));
   const StoreAuditReport report = this->Audit();
@@ -120,13 +111,13 @@ TYPED_TEST(StoreAuditTest, UninitialisedStoreIsReported) {
 
 TYPED_TEST(StoreAuditTest, RoomWithoutUsableSecretsIsReportedByIdOnly) {
   this->Initialize();
-  domain::Room same = AuditRoom("same-secrets");
+  domain::Room same = test::SampleRoom("same-secrets");
   same.speaker_secret = same.moderator_secret;
   this->Create(same);
-  domain::Room empty = AuditRoom("empty-secret");
+  domain::Room empty = test::SampleRoom("empty-secret");
   empty.moderator_secret.clear();
   this->Create(empty);
-  domain::Room undated = AuditRoom("undated");
+  domain::Room undated = test::SampleRoom("undated");
   undated.creation_date = 0;
   this->Create(undated);
   const StoreAuditReport report = this->Audit();

@@ -21,6 +21,7 @@
 #include "store/outbox_store.hpp"
 #include "store/room_store.hpp"
 #include "store/testing/run_sync.hpp"
+#include "store/testing/sample_room.hpp"
 #include "store/testing/store_factories.hpp"
 #include "store/testing/temp_dir.hpp"
 
@@ -29,15 +30,7 @@ namespace {
 
 using domain::Room;
 
-Room MakeRoom(std::string id) {
-  Room room;
-  room.room_name = "Room " + id;
-  room.room_id = std::move(id);
-  room.creation_date = 1'700'000'000'000;
-  room.moderator_secret = "mod-" + room.room_id;
-  room.speaker_secret = "spk-" + room.room_id;
-  return room;
-}
+Room MakeRoom(std::string id) { return test::SampleRoom(std::move(id)); }
 
 /// Every field away from its default, optionals present, values at their limits.
 Room FullRoom(std::string id) {

@@ -118,6 +118,18 @@ constexpr const char* kCurrentVersion =
 constexpr const char* kRecordVersion =
     "INSERT INTO schema_migrations (version, description) VALUES ($1::integer, $2::text)";
 
+// The one integer a version query answers.
+asio::awaitable<Result<std::int32_t>> QueryInt(PgConnection& connection, const char* sql) {
+  const PgParams none;
+  Result<PgResult> result =
+      co_await connection.Query(sql, none, StatementKind::kRead, connection.DefaultDeadline());
+  if (!result) co_return Fail(std::move(result.error()));
+  if (Result<void> typed = result->CheckTypes({PgResult::Type::kInt4}); !typed) {
+    co_return Fail(std::move(typed.error()));
+  }
+  co_return result->Int32(0, 0);
+}
+
 asio::awaitable<Result<void>> MigrateInTransaction(PgConnection& connection) {
   const PgParams none;
   Result<PgResult> locked =
@@ -126,13 +138,9 @@ asio::awaitable<Result<void>> MigrateInTransaction(PgConnection& connection) {
   Result<PgResult> created = co_await connection.ExecuteScript(
       kCreateVersions, StatementKind::kWrite, connection.DefaultDeadline());
   if (!created) co_return Fail(std::move(created.error()));
-  Result<PgResult> current = co_await connection.Query(kCurrentVersion, none, StatementKind::kRead,
-                                                       connection.DefaultDeadline());
+  Result<std::int32_t> current = co_await QueryInt(connection, kCurrentVersion);
   if (!current) co_return Fail(std::move(current.error()));
-  if (Result<void> typed = current->CheckTypes({PgResult::Type::kInt4}); !typed) {
-    co_return Fail(std::move(typed.error()));
-  }
-  const std::int32_t version = current->Int32(0, 0);
+  const std::int32_t version = *current;
   const std::int32_t latest = PgLatestSchemaVersion();
   if (version > latest) {
     co_return Fail(Error::Internal("database schema version " + std::to_string(version) +
@@ -179,26 +187,16 @@ asio::awaitable<Result<void>> MigratePg(PgConnection& connection) {
 }
 
 asio::awaitable<Result<void>> VerifyPgSchema(PgConnection& connection) {
-  const PgParams none;
-  Result<PgResult> exists = co_await connection.Query(
-      "SELECT (to_regclass('schema_migrations') IS NOT NULL)::integer", none, StatementKind::kRead,
-      connection.DefaultDeadline());
+  Result<std::int32_t> exists =
+      co_await QueryInt(connection, "SELECT (to_regclass('schema_migrations') IS NOT NULL)::integer");
   if (!exists) co_return Fail(std::move(exists.error()));
-  if (Result<void> typed = exists->CheckTypes({PgResult::Type::kInt4}); !typed) {
-    co_return Fail(std::move(typed.error()));
-  }
-  if (exists->Int32(0, 0) == 0) {
+  if (*exists == 0) {
     co_return Fail(Error::Make(ErrorCode::kNotFound, "Not Found", "no Convene schema in the database"));
   }
-  Result<PgResult> current = co_await connection.Query(kCurrentVersion, none, StatementKind::kRead,
-                                                       connection.DefaultDeadline());
-  if (!current) co_return Fail(std::move(current.error()));
-  if (Result<void> typed = current->CheckTypes({PgResult::Type::kInt4}); !typed) {
-    co_return Fail(std::move(typed.error()));
-  }
-  const std::int32_t version = current->Int32(0, 0);
-  if (version != PgLatestSchemaVersion()) {
-    co_return Fail(Error::Internal("database schema version " + std::to_string(version) +
+  Result<std::int32_t> version = co_await QueryInt(connection, kCurrentVersion);
+  if (!version) co_return Fail(std::move(version.error()));
+  if (*version != PgLatestSchemaVersion()) {
+    co_return Fail(Error::Internal("database schema version " + std::to_string(*version) +
                                    ", this build's is " + std::to_string(PgLatestSchemaVersion())));
   }
   co_return Result<void>();

@@ -8,7 +8,7 @@ DEPS_STAMP := build/.deps-installed
 NPM_STAMP := build/.npm-installed
 
 .PHONY: help deps build build-debug run test unit-test unit-test-asan unit-test-tsan e2e-test e2e-test-asan \
-        emulator-test bench clean test-asan test-tsan fuzz-smoke
+        e2e-test-tsan emulator-test bench clean test-asan test-tsan fuzz-smoke
 
 help:
 	@echo "make run    - install dependencies, build release, start Convene on :6080 (data in ./data)"
@@ -72,6 +72,7 @@ test:
 	$(MAKE) unit-test-asan
 	$(MAKE) e2e-test-asan
 	$(MAKE) unit-test-tsan
+	$(MAKE) e2e-test-tsan
 	$(MAKE) emulator-test
 	$(MAKE) fuzz-smoke FUZZ_SECONDS=15
 	$(MAKE) e2e-test
@@ -80,7 +81,7 @@ bench: deps
 	./bench/run.sh
 
 # The unit tests again under ASan+UBSan (leak detection on), against the same throw-away services:
-# part of `make test`, like the end-to-end suites under ASan+UBSan (e2e-test-asan) and the unit tests under TSan.
+# part of `make test`, like the end-to-end suites under ASan+UBSan and both under TSan.
 unit-test-asan: deps $(NPM_STAMP)
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan
@@ -117,12 +118,18 @@ unit-test-tsan: deps $(NPM_STAMP)
 	  (cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 300 -j2); \
 	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); exit $$status
 
-test-tsan: unit-test-tsan
+# The end-to-end suites against the TSan binary (data races; 5 min), failing on any report like
+# e2e-test-asan: part of `make test`.
+e2e-test-tsan: deps $(NPM_STAMP)
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan --target convene
 	rm -rf $(SANITIZER_REPORTS)
 	eval "$$(scripts/test-services.sh start $(TEST_SERVICES))" && \
 	  TSAN_OPTIONS=halt_on_error=1 CONVENE_SANITIZER_REPORTS=$(SANITIZER_REPORTS) \
 	  CONVENE_BINARY=$(CURDIR)/build/tsan/src/convene $(E2E_NODE) tests/e2e/; \
 	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); $(SANITIZER_CHECK); exit $$status
+
+test-tsan: unit-test-tsan e2e-test-tsan
 
 # Every libFuzzer target for FUZZ_SECONDS (default 20) on its seed corpus (clang-14).
 FUZZ_SECONDS ?= 20

@@ -96,14 +96,18 @@ unit-test-asan: deps $(NPM_STAMP)
 SANITIZER_REPORTS := $(CURDIR)/build/sanitizer-reports
 SANITIZER_CHECK = if [ -d $(SANITIZER_REPORTS) ]; then \
 	  echo "sanitizer reports in $(SANITIZER_REPORTS):"; head -n 80 $(SANITIZER_REPORTS)/*; exit 1; fi
-e2e-test-asan: deps $(NPM_STAMP)
-	cmake --preset asan >/dev/null
-	cmake --build --preset asan --target convene
+# $(call sanitized-e2e,<preset>,<sanitizer options>): the end-to-end suites against build/<preset>.
+define sanitized-e2e
+	cmake --preset $(1) >/dev/null
+	cmake --build --preset $(1) --target convene
 	rm -rf $(SANITIZER_REPORTS)
 	eval "$$(scripts/test-services.sh start $(TEST_SERVICES))" && \
-	  ASAN_OPTIONS=detect_leaks=1 CONVENE_SANITIZER_REPORTS=$(SANITIZER_REPORTS) \
-	  CONVENE_BINARY=$(CURDIR)/build/asan/src/convene $(E2E_NODE) tests/e2e/; \
+	  $(2) CONVENE_SANITIZER_REPORTS=$(SANITIZER_REPORTS) \
+	  CONVENE_BINARY=$(CURDIR)/build/$(1)/src/convene $(E2E_NODE) tests/e2e/; \
 	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); $(SANITIZER_CHECK); exit $$status
+endef
+e2e-test-asan: deps $(NPM_STAMP)
+	$(call sanitized-e2e,asan,ASAN_OPTIONS=detect_leaks=1)
 
 # The whole suite again under sanitizers: unit tests, then the end-to-end suites against the
 # instrumented binary (ASan+UBSan: memory errors, leaks, undefined behaviour; TSan: data races).
@@ -121,13 +125,7 @@ unit-test-tsan: deps $(NPM_STAMP)
 # The end-to-end suites against the TSan binary (data races; 5 min), failing on any report like
 # e2e-test-asan: part of `make test`.
 e2e-test-tsan: deps $(NPM_STAMP)
-	cmake --preset tsan >/dev/null
-	cmake --build --preset tsan --target convene
-	rm -rf $(SANITIZER_REPORTS)
-	eval "$$(scripts/test-services.sh start $(TEST_SERVICES))" && \
-	  TSAN_OPTIONS=halt_on_error=1 CONVENE_SANITIZER_REPORTS=$(SANITIZER_REPORTS) \
-	  CONVENE_BINARY=$(CURDIR)/build/tsan/src/convene $(E2E_NODE) tests/e2e/; \
-	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); $(SANITIZER_CHECK); exit $$status
+	$(call sanitized-e2e,tsan,TSAN_OPTIONS=halt_on_error=1)
 
 test-tsan: unit-test-tsan e2e-test-tsan
 

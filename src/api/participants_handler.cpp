@@ -35,19 +35,20 @@ struct ParticipantsHandler::Admitted {
   service::RoomAccess access;
 };
 
-boost::asio::awaitable<Result<ParticipantsHandler::Admitted>> ParticipantsHandler::Admit(Request& req) const {
+boost::asio::awaitable<Result<ParticipantsHandler::Admitted>> ParticipantsHandler::Admit(
+    Request& req, service::ParticipantService::GrantUse grant_use) const {
   auto body = ParseBody(req);
   if (!body) co_return Fail(body.error());
   auto parsed = ParseParticipantTokenRequest(*body);
   if (!parsed) co_return Fail(parsed.error());
-  auto access = co_await participants_.ResolveAccess(parsed->room_id, parsed->secret);
+  auto access = co_await participants_.ResolveAccess(parsed->room_id, parsed->secret, grant_use);
   if (!access) co_return Fail(access.error());
   if (auto allowed = gate_.Check(req, *access); !allowed) co_return Fail(allowed.error());
   co_return Admitted{std::move(*parsed), std::move(*access)};
 }
 
 boost::asio::awaitable<Response> ParticipantsHandler::Generate(Request& req) const {
-  auto admitted = co_await Admit(req);
+  auto admitted = co_await Admit(req, service::ParticipantService::GrantUse::kStandalone);
   if (!admitted) co_return Response::FromError(admitted.error());
   // Generate reads a previous token only from the cookie, in both transport modes (§10.4).
   auto issued = co_await participants_.Generate(admitted->request, admitted->access,
@@ -57,7 +58,7 @@ boost::asio::awaitable<Response> ParticipantsHandler::Generate(Request& req) con
 }
 
 boost::asio::awaitable<Response> ParticipantsHandler::Refresh(Request& req) const {
-  auto admitted = co_await Admit(req);
+  auto admitted = co_await Admit(req, service::ParticipantService::GrantUse::kRefresh);
   if (!admitted) co_return Response::FromError(admitted.error());
   auto issued = co_await participants_.Refresh(admitted->request, admitted->access, auth_.ParticipantToken(req));
   if (!issued) co_return Response::FromError(issued.error());

@@ -5,6 +5,7 @@
 #include "auth/authenticator.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
+#include "service/participant_service.hpp"
 
 namespace convene::http {
 class Router;
@@ -45,7 +46,8 @@ class ParticipantsHandler {
  private:
   struct Admitted;
   /// The shared first steps of both routes: body, room and secret, access gate.
-  boost::asio::awaitable<Result<Admitted>> Admit(http::Request& req) const;
+  boost::asio::awaitable<Result<Admitted>> Admit(http::Request& req,
+                                                 service::ParticipantService::GrantUse grant_use) const;
   http::Response TokenResponse(const std::string& token) const;
 
   service::ParticipantService& participants_;

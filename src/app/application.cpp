@@ -97,7 +97,7 @@ int RunApplication(const Config& config) {
   const auto seconds = [](std::chrono::milliseconds d) { return static_cast<std::int64_t>(d.count() / 1000); };
   tokens::ParticipantTokenCodec participant_tokens(config.livekit_api_key, config.livekit_api_secret,
                                                    config.livekit_url, seconds(config.participant_token_ttl), clock);
-  tokens::RoleGrantCodec role_grants(config.livekit_api_secret, seconds(config.participant_token_ttl), clock);
+  tokens::RoleGrantCodec role_grants(config.livekit_api_secret, seconds(config.role_grant_ttl), clock);
 
   // Settings and authentication. bcrypt costs ~60 ms per hash, so it runs on its own pool, never
   // on the I/O threads.
@@ -157,7 +157,7 @@ int RunApplication(const Config& config) {
                                           clock, random, meeting_options);
   room_service.SetMeetingTerminator(&meeting_service);
   service::ParticipantService participant_service(
-      room_service, participant_registry, livekit_rooms, participant_tokens, role_grants, clock,
+      room_service, participant_registry, livekit_rooms, participant_tokens, role_grants, clock, random,
       service::ParticipantServiceOptions{seconds(config.participant_refresh_grace),
                                          config.max_participants_per_room});
   backends.AddMetrics(metrics);
@@ -324,6 +324,7 @@ int RunApplication(const Config& config) {
         drain_timer.expires_after(std::chrono::milliseconds(20));
         co_await drain_timer.async_wait(asio::use_awaitable);
       }
+      co_await backends.FlushBeforeStop();
       ioc.stop();
     }, asio::detached);
   });

@@ -30,6 +30,7 @@
 #include "store/postgres/postgres_settings_store.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/sqlite/sqlite_outbox_store.hpp"
+#include "store/sqlite/sqlite_participant_ledger_store.hpp"
 #include "store/sqlite/sqlite_room_store.hpp"
 #include "store/sqlite/sqlite_settings_store.hpp"
 #include "webhooks/event_dedupe.hpp"
@@ -100,7 +101,22 @@ class AssembledBackends final : public Backends {
 
   Result<void> OpenCoordination(const Config& config) {
     if (!config.redis.enabled) {
-      auto in_process = std::make_unique<registry::InProcessRegistry>();
+      // The single instance's participant ledger is durable in SQLite: the embedded database, or,
+      // on PostgreSQL, one in MEET_DATA_DIR beside it (the ledger is this instance's alone).
+      if (!sqlite_) {
+        auto database = store::sqlite::SqliteDatabase::Open(config.data_dir);
+        if (!database) return Fail(database.error());
+        ledger_database_ = std::move(*database);
+      }
+      store::sqlite::SqliteDatabase& ledger_db = sqlite_ ? *sqlite_ : *ledger_database_;
+      registry::InProcessRegistryOptions registry_options;
+      registry_options.unknown_identity_retention_ms =
+          (config.participant_token_ttl + config.participant_refresh_grace).count();
+      auto in_process = std::make_unique<registry::InProcessRegistry>(ledger_db.ParticipantLedger(),
+                                                                       ioc_.get_executor(), registry_options);
+      if (auto loaded = RunAtStartup(ioc_, in_process->LoadBans(clock_.NowMs())); !loaded) {
+        return Fail(loaded.error());
+      }
       in_process_ = in_process.get();
       registry_ = std::move(in_process);
       seen_events_ = std::make_unique<webhooks::InProcessEventGate>(clock_, std::chrono::milliseconds(kWebhookIdRetention).count());
@@ -114,7 +130,8 @@ class AssembledBackends final : public Backends {
     redis_ = std::make_unique<redis::RedisClient>(ioc_.get_executor(), options);
     if (auto connected = RunAtStartup(ioc_, redis_->Connect()); !connected) return Fail(connected.error());
     subscriber_ = std::make_unique<redis::RedisSubscriber>(ioc_.get_executor(), options);
-    registry_ = std::make_unique<registry::RedisRegistry>(*redis_, registry::RedisRegistryOptions{prefix});
+    registry_ = std::make_unique<registry::RedisRegistry>(
+        *redis_, registry::RedisRegistryOptions{prefix, (config.participant_token_ttl + config.participant_refresh_grace).count()});
     seen_events_ = std::make_unique<redis::RedisEventGate>(*redis_, kWebhookIdRetention, prefix);
     redis_leader_ = std::make_unique<redis::RedisLeaderElection>(*redis_, ioc_.get_executor(), kLeaderLease, prefix);
     redis_leader_->OnChange([](bool leader) {
@@ -198,10 +215,18 @@ class AssembledBackends final : public Backends {
 
   bool ShutdownSettled() const override { return !redis_leader_ || redis_leader_->Settled(); }
 
+  asio::awaitable<void> FlushBeforeStop() override {
+    if (in_process_ == nullptr) co_return;
+    if (auto flushed = co_await in_process_->FlushLedger(); !flushed) {
+      spdlog::error("participant ledger: final flush failed: {}", flushed.error().message);
+    }
+  }
+
   void Close() override {
     if (closed_.exchange(true)) return;
     if (redis_) redis_->Close();
     if (sqlite_) sqlite_->Close();
+    if (ledger_database_) ledger_database_->Close();
     if (postgres_) postgres_->Close();
   }
 
@@ -229,6 +254,7 @@ class AssembledBackends final : public Backends {
 
   std::unique_ptr<store::sqlite::SqliteDatabase> sqlite_;
   std::unique_ptr<store::postgres::PostgresDatabase> postgres_;
+  std::unique_ptr<store::sqlite::SqliteDatabase> ledger_database_;  // PostgreSQL without Redis
   store::RoomStore* rooms_ = nullptr;
   store::SettingsStore* settings_ = nullptr;
   store::OutboxStore* outbox_ = nullptr;

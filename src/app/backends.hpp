@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "app/config.hpp"
@@ -76,6 +77,9 @@ class Backends {
   /// back, or the attempt failed): the shutdown waits for it, bounded, before stopping the I/O
   /// threads that carry it.
   virtual bool ShutdownSettled() const = 0;
+  /// While the I/O threads still run, at the end of a graceful shutdown: writes what is still
+  /// queued for the participant ledger.
+  virtual boost::asio::awaitable<void> FlushBeforeStop() = 0;
   /// Last step, after the I/O threads have stopped: closes Redis and the store (queued writes are
   /// committed first). Idempotent.
   virtual void Close() = 0;

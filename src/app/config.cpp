@@ -231,6 +231,8 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
     return Fail(ConfigError("MEET_PARTICIPANT_TOKEN_EXPIRATION", "must be at least 1s"));
   }
   if (auto r = duration("MEET_PARTICIPANT_REFRESH_GRACE", c.participant_refresh_grace); !r) return Fail(r.error());
+  if (auto r = duration("MEET_ROLE_GRANT_TTL", c.role_grant_ttl); !r) return Fail(r.error());
+  if (c.role_grant_ttl.count() < 1000) return Fail(ConfigError("MEET_ROLE_GRANT_TTL", "must be at least 1s"));
   if (auto r = duration("MEET_NAME_PENDING_TTL", c.name_pending_ttl); !r) return Fail(r.error());
   if (const char* v = getenv_fn("MEET_MAX_PARTICIPANTS_PER_ROOM"); v != nullptr && *v != '\0') {
     auto value = ParseBounded(v, 0, 4'294'967'295u);
@@ -312,6 +314,7 @@ Configuration is read from environment variables:
   MEET_MIN_AUTODELETION_FUTURE  minimum autoDeletionDate lead     (1h)
   MEET_PARTICIPANT_TOKEN_EXPIRATION  participant token lifetime    (2h)
   MEET_PARTICIPANT_REFRESH_GRACE     refresh allowed after expiry  (24h)
+  MEET_ROLE_GRANT_TTL       a role change's grant, used on its own  (10m)
   MEET_NAME_PENDING_TTL     a reserved name waits this long for its join (2m)
   MEET_MAX_PARTICIPANTS_PER_ROOM  named participants one room holds, 0 = no cap (10000)
   MEET_RECONCILE_INTERVAL   reconciliation with LiveKit           (30s)

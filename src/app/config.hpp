@@ -63,6 +63,8 @@ struct Config {
   // Participants and meetings
   std::chrono::milliseconds participant_token_ttl{2 * 3600 * 1000};
   std::chrono::milliseconds participant_refresh_grace{24 * 3600 * 1000};
+  // MEET_ROLE_GRANT_TTL: how long the grant a role change sends its target is accepted on its own.
+  std::chrono::milliseconds role_grant_ttl{10 * 60 * 1000};
   std::chrono::milliseconds name_pending_ttl{2 * 60 * 1000};
   // MEET_MAX_PARTICIPANTS_PER_ROOM: most named participants (reserved or joined) one room holds,
   // whatever its own maxParticipants; 0 (nullopt) = no deployment-wide cap.

@@ -5,6 +5,8 @@
 #include <unordered_set>
 
 #include "domain/display_name.hpp"
+#include "domain/participant_identity.hpp"
+#include "store/memory/memory_participant_ledger_store.hpp"
 
 namespace convene::registry {
 
@@ -72,18 +74,25 @@ struct InProcessRegistry::RoomState {
   }
 
   void Insert(ParticipantRecord record) {
-    names.emplace(domain::FoldName(record.name), record.identity);
+    HoldName(record);
     std::string identity = record.identity;
     by_identity.insert_or_assign(std::move(identity), std::move(record));
   }
 
-  void Remove(std::unordered_map<std::string, ParticipantRecord>::iterator it) {
-    const std::string folded = domain::FoldName(it->second.name);
+  void HoldName(const ParticipantRecord& record) { names.emplace(domain::FoldName(record.name), record.identity); }
+
+  /// The record's name becomes free again, if the record holds it.
+  void ReleaseName(const ParticipantRecord& record) {
+    const std::string folded = domain::FoldName(record.name);
     auto name_it = names.find(folded);
-    if (name_it != names.end() && name_it->second == it->first) {
+    if (name_it != names.end() && name_it->second == record.identity) {
       names.erase(name_it);
       ReturnSuffix(folded);
     }
+  }
+
+  void Remove(std::unordered_map<std::string, ParticipantRecord>::iterator it) {
+    ReleaseName(it->second);
     by_identity.erase(it);
   }
 
@@ -100,6 +109,9 @@ struct InProcessRegistry::RoomState {
 };
 
 namespace {
+
+using store::ParticipantLedgerChange;
+using store::ParticipantLedgerEntry;
 
 void AddRole(std::vector<ParticipantRole>& roles, ParticipantRole role) {
   if (std::find(roles.begin(), roles.end(), role) == roles.end()) roles.push_back(role);
@@ -130,9 +142,47 @@ bool SameRequestedName(const ParticipantRecord& record, const std::string& reque
   return split && split->base == folded_request;
 }
 
+ParticipantLedgerEntry EntryOf(std::string_view room_id, const ParticipantRecord& record, bool banned) {
+  ParticipantLedgerEntry entry;
+  entry.room_id = std::string(room_id);
+  entry.identity = record.identity;
+  entry.name = record.name;
+  entry.roles = record.roles;
+  entry.selected_role = record.selected_role;
+  entry.promoted = record.promoted;
+  entry.demoted = record.demoted;
+  entry.moderator_secret_holder = record.moderator_secret_holder;
+  entry.banned = banned;
+  entry.grant_version = record.grant_version;
+  entry.usable_until_ms = record.usable_until_ms;
+  return entry;
+}
+
+ParticipantRecord RecordOf(const ParticipantLedgerEntry& entry) {
+  ParticipantRecord record;
+  record.identity = entry.identity;
+  record.name = entry.name;
+  record.roles = entry.roles;
+  record.selected_role = entry.selected_role;
+  record.promoted = entry.promoted;
+  record.demoted = entry.demoted;
+  record.moderator_secret_holder = entry.moderator_secret_holder;
+  record.grant_version = entry.grant_version;
+  record.usable_until_ms = entry.usable_until_ms;
+  record.presence = Presence::kDeparted;
+  return record;
+}
+
 }  // namespace
 
-InProcessRegistry::InProcessRegistry() = default;
+InProcessRegistry::InProcessRegistry()
+    : owned_ledger_store_(std::make_unique<store::memory::MemoryParticipantLedgerStore>()),
+      ledger_(*owned_ledger_store_, std::nullopt) {}
+
+InProcessRegistry::InProcessRegistry(store::ParticipantLedgerStore& ledger_store,
+                                     boost::asio::any_io_executor executor, InProcessRegistryOptions options)
+    : ledger_(ledger_store, std::move(executor)), options_(options) {}
+
 InProcessRegistry::~InProcessRegistry() = default;
 
 InProcessRegistry::LockedRoom InProcessRegistry::LockRoom(std::string_view room_id, bool create) {
@@ -175,22 +225,65 @@ void InProcessRegistry::Release(LockedRoom& locked, std::string_view room_id) {
   }
 }
 
-Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& request) {
+bool InProcessRegistry::IsPresent(std::string_view room_id, std::string_view identity) {
+  LockedRoom room = LockRoom(room_id, false);
+  return room && room->by_identity.count(std::string(identity)) > 0;
+}
+
+boost::asio::awaitable<Result<std::optional<ParticipantLedgerEntry>>> InProcessRegistry::FindDeparted(
+    std::string_view room_id, std::string_view identity) {
+  if (IsPresent(room_id, identity)) co_return std::optional<ParticipantLedgerEntry>{};
+  auto found = co_await ledger_.Find(std::string(room_id), std::string(identity));
+  if (!found) co_return found;
+  // A row without roles records nothing about the identity but a ban (held in memory): no record.
+  if (*found && (*found)->roles.empty()) co_return std::optional<ParticipantLedgerEntry>{};
+  co_return found;
+}
+
+Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& request, const LedgerHints& hints) {
   LockedRoom room = LockRoom(request.room_id, true);
   Result<ParticipantRecord> result = [&]() -> Result<ParticipantRecord> {
     const std::uint64_t generation = ++generations_;
-    auto admit_existing = [&](ParticipantRecord& record) -> ParticipantRecord {
+    auto full = [&] { return request.max_participants && room->by_identity.size() >= *request.max_participants; };
+    auto record_change = [&](const ParticipantRecord& record) {
+      ledger_.Record(ParticipantLedgerChange::Upsert(EntryOf(request.room_id, record, false)));
+    };
+    auto stamp = [&](ParticipantRecord& record) {
       ApplyRequestedRole(record, request);
       record.reserved_at_ms = request.now_ms;
       record.generation = generation;
+      record.usable_until_ms = std::max(record.usable_until_ms, request.usable_until_ms);
+    };
+    // A present record again (reload, refresh): same identity; a new name only when asked for.
+    auto admit_present = [&](ParticipantRecord& record, bool rename) -> ParticipantRecord {
+      if (rename) {
+        room->ReleaseName(record);
+        record.name = room->Allocate(request.name);
+        room->HoldName(record);
+      }
+      stamp(record);
+      record_change(record);
       return record;
     };
-    // A new entry: the request's role on top of whatever roles it starts with.
-    auto admit_new = [&](ParticipantRecord record) -> ParticipantRecord {
-      ApplyRequestedRole(record, request);
-      record.reserved_at_ms = request.now_ms;
-      record.generation = record.created_generation = generation;
+    // A departed (or never recorded) identity comes back: a name is allocated for it again.
+    auto admit_absent = [&](ParticipantRecord record) -> Result<ParticipantRecord> {
+      if (full()) return Fail(RoomFull(request.room_id));
+      record.name = room->Allocate(request.name);
+      record.presence = Presence::kReserved;
+      stamp(record);
+      record.created_generation = generation;
       room->Insert(record);
+      record_change(record);
+      return record;
+    };
+    auto departed = [](const std::optional<ParticipantLedgerEntry>& hint,
+                       const std::string& identity) -> std::optional<ParticipantRecord> {
+      if (hint && hint->identity == identity) return RecordOf(*hint);
+      return std::nullopt;
+    };
+    auto fresh = [](std::string identity) {
+      ParticipantRecord record;
+      record.identity = std::move(identity);
       return record;
     };
 
@@ -198,55 +291,52 @@ Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& re
       const std::string& identity = *request.owned_identity;
       if (room->banned.count(identity) > 0) return Fail(ParticipantBanned(request.room_id, identity));
       auto it = room->by_identity.find(identity);
-      if (it != room->by_identity.end()) return admit_existing(it->second);
-      // The entry is gone (it expired, or this instance restarted): the verified owner gets its
-      // identity back as its name, if nobody else took that name meanwhile.
-      if (!room->Usable(identity)) return Fail(IdentityTaken(request.room_id, identity));
-      if (request.max_participants && room->by_identity.size() >= *request.max_participants) {
-        return Fail(RoomFull(request.room_id));
-      }
-      ParticipantRecord record;
-      record.identity = identity;
-      record.name = identity;
-      for (ParticipantRole r : request.token_roles) AddRole(record.roles, r);
-      return admit_new(std::move(record));
+      if (it != room->by_identity.end()) return admit_present(it->second, false);
+      // Departed: its recorded roles come back. Never recorded (or pruned): the role proven now.
+      if (auto record = departed(hints.owned, identity)) return admit_absent(std::move(*record));
+      return admit_absent(fresh(identity));
     }
 
-    // Generate.
-    const ParticipantRecord* previous = nullptr;
-    bool previous_banned = false;
-    if (request.owned_identity) {
-      previous_banned = room->banned.count(*request.owned_identity) > 0;
-      auto it = room->by_identity.find(*request.owned_identity);
-      if (it != room->by_identity.end()) previous = &it->second;
-    }
+    // Generate. An owned identity that was kicked counts for nothing: its holder starts afresh.
+    std::optional<std::string> owned = request.owned_identity;
+    if (owned && room->banned.count(*owned) > 0) owned.reset();
     if (request.identity) {
-      if (room->banned.count(*request.identity) > 0) {
-        return Fail(ParticipantBanned(request.room_id, *request.identity));
-      }
-      auto it = room->by_identity.find(*request.identity);
+      const std::string& identity = *request.identity;
+      if (room->banned.count(identity) > 0) return Fail(ParticipantBanned(request.room_id, identity));
+      const bool is_owned = owned && *owned == identity;
+      auto it = room->by_identity.find(identity);
       if (it != room->by_identity.end()) {
-        if (previous == &it->second) return admit_existing(it->second);
-        return Fail(IdentityTaken(request.room_id, *request.identity));
+        if (!is_owned) return Fail(IdentityTaken(request.room_id, identity));
+        return admit_present(it->second, !SameRequestedName(it->second, request.name));
       }
-    } else if (previous != nullptr && SameRequestedName(*previous, request.name)) {
-      return admit_existing(room->by_identity.find(*request.owned_identity)->second);
+      if (auto record = departed(hints.identity, identity)) {
+        // Somebody's tokens may still carry it: only its holder may have it again.
+        if (!is_owned) return Fail(IdentityTaken(request.room_id, identity));
+        return admit_absent(std::move(*record));
+      }
+      return admit_absent(fresh(identity));
+    }
+    if (owned) {
+      auto it = room->by_identity.find(*owned);
+      if (it != room->by_identity.end()) {
+        return admit_present(it->second, !SameRequestedName(it->second, request.name));
+      }
+      if (auto record = departed(hints.owned, *owned)) return admit_absent(std::move(*record));
     }
 
-    if (request.max_participants && room->by_identity.size() >= *request.max_participants) {
-      return Fail(RoomFull(request.room_id));
-    }
+    // A new identity, minted from the allocated name: unique per admission (deviations §3.5).
+    if (full()) return Fail(RoomFull(request.room_id));
     ParticipantRecord record;
     record.name = room->Allocate(request.name);
-    record.identity = request.identity.value_or(record.name);
-    if (previous != nullptr) {
-      record.roles = previous->roles;
-      record.demoted = previous->demoted;
-      record.selected_role = previous->selected_role;
-    } else if (request.owned_identity && !previous_banned) {
-      for (ParticipantRole r : request.token_roles) AddRole(record.roles, r);
-    }
-    return admit_new(std::move(record));
+    record.identity = domain::MintIdentity(record.name, request.identity_suffix);
+    // 60 random bits make a clash with a present identity all but impossible; it still must not
+    // merge two participants.
+    if (room->by_identity.count(record.identity) > 0) record.identity += "-" + std::to_string(generation);
+    stamp(record);
+    record.created_generation = generation;
+    room->Insert(record);
+    record_change(record);
+    return record;
   }();
   // A refused admission may have created the room just now: an empty room is forgotten again, so
   // Rooms() lists only rooms with entries or bans.
@@ -255,12 +345,27 @@ Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& re
 }
 
 boost::asio::awaitable<Result<ParticipantRecord>> InProcessRegistry::Admit(AdmissionRequest request) {
-  co_return AdmitNow(request);
+  LedgerHints hints;
+  if (request.owned_identity) {
+    auto found = co_await FindDeparted(request.room_id, *request.owned_identity);
+    if (!found) co_return Fail(found.error());
+    hints.owned = std::move(*found);
+  }
+  if (request.identity && request.identity != request.owned_identity) {
+    auto found = co_await FindDeparted(request.room_id, *request.identity);
+    if (!found) co_return Fail(found.error());
+    hints.identity = std::move(*found);
+  } else if (request.identity) {
+    hints.identity = hints.owned;
+  }
+  co_return AdmitNow(request, hints);
 }
 
 boost::asio::awaitable<Result<void>> InProcessRegistry::Rollback(std::string_view room_id,
                                                                  std::string_view identity,
                                                                  std::uint64_t generation) {
+  // The record goes back to what it was before: absent from memory. A brand-new identity keeps a
+  // ledger row until it is pruned; no token carries it, so nobody can present it.
   if (LockedRoom room = LockRoom(room_id, false)) {
     auto it = room->by_identity.find(std::string(identity));
     if (it != room->by_identity.end() && it->second.generation == generation &&
@@ -276,23 +381,34 @@ boost::asio::awaitable<Result<bool>> InProcessRegistry::MarkJoined(std::string_v
                                                                    std::string_view identity,
                                                                    std::string_view name,
                                                                    std::int64_t now_ms) {
+  auto departed = co_await FindDeparted(room_id, identity);
+  if (!departed) co_return Fail(departed.error());
   LockedRoom room = LockRoom(room_id, true);
   const std::string id(identity);
-  if (room->banned.count(id) > 0) co_return false;
+  if (room->banned.count(id) > 0) {
+    Release(room, room_id);
+    co_return false;
+  }
   auto it = room->by_identity.find(id);
   if (it != room->by_identity.end()) {
     it->second.presence = Presence::kJoined;
     it->second.joined_at_ms = now_ms;
     co_return true;
   }
-  // Joined without a reservation (an external token, or this instance restarted): record it so
-  // its name and identity are not handed to someone else while it is present (R3).
-  ParticipantRecord record;
+  // Joined without a reservation: a departed identity rejoining with a token it still holds (its
+  // recorded roles come back), one that joined with an external token, or this instance
+  // restarted. Record it so its name and identity are not handed to someone else while it is
+  // present (R3).
+  const bool recorded = *departed && (*departed)->identity == id;
+  ParticipantRecord record = recorded ? RecordOf(**departed) : ParticipantRecord{};
   record.identity = id;
   record.name = std::string(name.empty() ? identity : name);
   if (!room->NameFree(domain::FoldName(record.name))) record.name = id;
   record.presence = Presence::kJoined;
   record.joined_at_ms = now_ms;
+  // Its tokens' lifetime is unknown: kept as long as any token's could be.
+  if (!recorded) record.usable_until_ms = now_ms + options_.unknown_identity_retention_ms;
+  if (recorded) ledger_.Record(ParticipantLedgerChange::Upsert(EntryOf(room_id, record, false)));
   if (room->NameFree(domain::FoldName(record.name))) {
     room->Insert(std::move(record));
   } else {
@@ -314,6 +430,7 @@ bool InProcessRegistry::MarkLeftNow(std::string_view room_id, std::string_view i
       // probably reconnecting, so the entry falls back to `reserved` and its pending TTL.
       it->second.presence = Presence::kReserved;
     } else {
+      // Departed: the ledger already holds its recorded state.
       room->Remove(it);
       released = true;
     }
@@ -328,14 +445,32 @@ boost::asio::awaitable<Result<bool>> InProcessRegistry::MarkLeft(std::string_vie
   co_return MarkLeftNow(room_id, identity, name);
 }
 
-boost::asio::awaitable<Result<void>> InProcessRegistry::Ban(std::string_view room_id,
-                                                            std::string_view identity) {
-  LockedRoom room = LockRoom(room_id, true);
-  const std::string id(identity);
-  room->banned.insert(id);
-  auto it = room->by_identity.find(id);
-  if (it != room->by_identity.end()) room->Remove(it);
-  co_return Result<void>{};
+boost::asio::awaitable<Result<void>> InProcessRegistry::Ban(std::string_view room_id, std::string_view identity,
+                                                            std::int64_t now_ms) {
+  auto departed = co_await FindDeparted(room_id, identity);
+  if (!departed) co_return Fail(departed.error());
+  ParticipantLedgerEntry entry;
+  {
+    LockedRoom room = LockRoom(room_id, true);
+    const std::string id(identity);
+    room->banned.insert(id);
+    auto it = room->by_identity.find(id);
+    if (it != room->by_identity.end()) {
+      entry = EntryOf(room_id, it->second, true);
+      room->Remove(it);
+    } else if (*departed) {
+      entry = **departed;
+      entry.banned = true;
+    } else {
+      entry.room_id = std::string(room_id);
+      entry.identity = id;
+      entry.usable_until_ms = now_ms + options_.unknown_identity_retention_ms;
+      entry.banned = true;
+    }
+    // Until the ban's end, however long the identity's last token lives.
+    entry.usable_until_ms = std::max(entry.usable_until_ms, now_ms);
+  }
+  co_return co_await ledger_.Persist(ParticipantLedgerChange::Upsert(std::move(entry)));
 }
 
 boost::asio::awaitable<Result<void>> InProcessRegistry::Unban(std::string_view room_id,
@@ -344,11 +479,20 @@ boost::asio::awaitable<Result<void>> InProcessRegistry::Unban(std::string_view r
     room->banned.erase(std::string(identity));
     Release(room, room_id);
   }
-  co_return Result<void>{};
+  auto entry = co_await ledger_.Find(std::string(room_id), std::string(identity));
+  if (!entry) co_return Fail(entry.error());
+  if (!*entry || !(*entry)->banned) co_return Result<void>{};
+  // A row that only held the ban has nothing left to record.
+  if ((*entry)->roles.empty()) {
+    co_return co_await ledger_.Persist(ParticipantLedgerChange::Remove(std::string(room_id), std::string(identity)));
+  }
+  (*entry)->banned = false;
+  co_return co_await ledger_.Persist(ParticipantLedgerChange::Upsert(std::move(**entry)));
 }
 
 boost::asio::awaitable<Result<void>> InProcessRegistry::RestoreRoles(std::string_view room_id,
                                                                      const ParticipantRecord& previous) {
+  std::optional<ParticipantLedgerEntry> entry;
   if (LockedRoom room = LockRoom(room_id, false)) {
     auto it = room->by_identity.find(previous.identity);
     if (it != room->by_identity.end()) {
@@ -356,38 +500,54 @@ boost::asio::awaitable<Result<void>> InProcessRegistry::RestoreRoles(std::string
       it->second.selected_role = previous.selected_role;
       it->second.promoted = previous.promoted;
       it->second.demoted = previous.demoted;
+      // The grant version stays where the failed change moved it: nothing issued at it survives.
+      entry = EntryOf(room_id, it->second, false);
     }
   }
-  co_return Result<void>{};
+  if (!entry) co_return Result<void>{};
+  co_return co_await ledger_.Persist(ParticipantLedgerChange::Upsert(std::move(*entry)));
 }
 
 boost::asio::awaitable<Result<std::optional<ParticipantRecord>>> InProcessRegistry::SetRole(
     std::string_view room_id, std::string_view identity, ParticipantRole role) {
-  LockedRoom room = LockRoom(room_id, false);
-  if (!room) co_return std::optional<ParticipantRecord>{};
-  auto it = room->by_identity.find(std::string(identity));
-  if (it == room->by_identity.end()) co_return std::optional<ParticipantRecord>{};
-  ParticipantRecord& record = it->second;
-  const bool was_moderator = record.HasRole(ParticipantRole::kModerator);
-  record.roles = {role};
-  record.selected_role = role;
-  if (role == ParticipantRole::kModerator) {
-    record.demoted = false;
-    record.promoted = !record.moderator_secret_holder;
-  } else {
-    record.promoted = false;
-    record.demoted = record.demoted || was_moderator;
+  std::optional<ParticipantRecord> updated;
+  {
+    LockedRoom room = LockRoom(room_id, false);
+    if (!room) co_return std::optional<ParticipantRecord>{};
+    auto it = room->by_identity.find(std::string(identity));
+    if (it == room->by_identity.end()) co_return std::optional<ParticipantRecord>{};
+    ParticipantRecord& record = it->second;
+    const bool was_moderator = record.HasRole(ParticipantRole::kModerator);
+    record.roles = {role};
+    record.selected_role = role;
+    if (role == ParticipantRole::kModerator) {
+      record.demoted = false;
+      record.promoted = !record.moderator_secret_holder;
+    } else {
+      record.promoted = false;
+      record.demoted = record.demoted || was_moderator;
+    }
+    ++record.grant_version;
+    updated = record;
   }
-  co_return std::optional<ParticipantRecord>(record);
+  auto persisted = co_await ledger_.Persist(ParticipantLedgerChange::Upsert(EntryOf(room_id, *updated, false)));
+  if (!persisted) co_return Fail(persisted.error());
+  co_return updated;
 }
 
 boost::asio::awaitable<Result<std::optional<ParticipantRecord>>> InProcessRegistry::Get(
     std::string_view room_id, std::string_view identity) {
-  LockedRoom room = LockRoom(room_id, false);
-  if (!room) co_return std::optional<ParticipantRecord>{};
-  auto it = room->by_identity.find(std::string(identity));
-  if (it == room->by_identity.end()) co_return std::optional<ParticipantRecord>{};
-  co_return std::optional<ParticipantRecord>(it->second);
+  {
+    LockedRoom room = LockRoom(room_id, false);
+    if (room) {
+      auto it = room->by_identity.find(std::string(identity));
+      if (it != room->by_identity.end()) co_return std::optional<ParticipantRecord>(it->second);
+    }
+  }
+  auto entry = co_await FindDeparted(room_id, identity);
+  if (!entry) co_return Fail(entry.error());
+  if (!*entry) co_return std::optional<ParticipantRecord>{};
+  co_return std::optional<ParticipantRecord>(RecordOf(**entry));
 }
 
 boost::asio::awaitable<Result<bool>> InProcessRegistry::IsBanned(std::string_view room_id,
@@ -421,12 +581,14 @@ boost::asio::awaitable<Result<void>> InProcessRegistry::FinishMeeting(std::strin
         room->Remove(it);
         it = next;
       } else {
+        // Its ledger row moves on with the room's below.
+        ++it->second.grant_version;
         ++it;
       }
     }
     Release(room, room_id);
   }
-  co_return Result<void>{};
+  co_return co_await ledger_.Persist(ParticipantLedgerChange::EndMeeting(std::string(room_id)));
 }
 
 boost::asio::awaitable<Result<bool>> InProcessRegistry::ReleaseStale(std::string_view room_id,
@@ -452,6 +614,32 @@ boost::asio::awaitable<Result<std::vector<std::string>>> InProcessRegistry::Room
   for (const auto& [id, state] : rooms_) out.push_back(id);
   co_return out;
 }
+
+boost::asio::awaitable<Result<void>> InProcessRegistry::ForgetRoom(std::string_view room_id) {
+  if (LockedRoom room = LockRoom(room_id, false)) {
+    room->banned.clear();
+    while (!room->by_identity.empty()) room->Remove(room->by_identity.begin());
+    Release(room, room_id);
+  }
+  co_return co_await ledger_.Persist(ParticipantLedgerChange::ForgetRoom(std::string(room_id)));
+}
+
+boost::asio::awaitable<Result<void>> InProcessRegistry::Prune(std::int64_t now_ms) {
+  ledger_.Record(ParticipantLedgerChange::Prune(now_ms));
+  co_return Result<void>{};
+}
+
+boost::asio::awaitable<Result<void>> InProcessRegistry::LoadBans(std::int64_t now_ms) {
+  auto banned = co_await ledger_.ListBanned(now_ms);
+  if (!banned) co_return Fail(banned.error());
+  for (const ParticipantLedgerEntry& entry : *banned) {
+    LockedRoom room = LockRoom(entry.room_id, true);
+    room->banned.insert(entry.identity);
+  }
+  co_return Result<void>{};
+}
+
+boost::asio::awaitable<Result<void>> InProcessRegistry::FlushLedger() { co_return co_await ledger_.Flush(); }
 
 std::size_t InProcessRegistry::ParticipantCount() const {
   std::size_t total = 0;

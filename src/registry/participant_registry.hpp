@@ -14,13 +14,15 @@
 
 namespace convene::registry {
 
-/// Where a participant is in its life (deviations §3.3). A participant that left is removed.
-enum class Presence { kReserved, kJoined };
+/// Where a participant is in its life (deviations §3.3). A participant that left, or whose
+/// reservation lapsed, holds no name any more; its record stays `departed` (roles, demotion, ban
+/// and grant version kept) until no token issued to it can be used.
+enum class Presence { kReserved, kJoined, kDeparted };
 
 /// One identity in one room: the single source of truth for its name, roles and admission.
 struct ParticipantRecord {
   std::string identity;
-  std::string name;  // display name as allocated, original case kept
+  std::string name;  // display name as allocated, original case kept (departed: the last one)
   std::vector<domain::ParticipantRole> roles;  // server-authoritative role set, in order granted
   domain::ParticipantRole selected_role = domain::ParticipantRole::kSpeaker;
   bool promoted = false;  // moderator through a role change, not through the moderator secret
@@ -31,6 +33,12 @@ struct ParticipantRecord {
   std::int64_t joined_at_ms = 0;
   std::uint64_t generation = 0;     // changes on every admission; guards Rollback
   std::uint64_t created_generation = 0;  // the admission that created the entry
+  /// Changes with every role change and at the end of every meeting; a role grant is valid only
+  /// at the version it was issued at (deviations §2.2).
+  std::uint32_t grant_version = 0;
+  /// Until when a token issued to this identity may be used (last expiry plus refresh grace):
+  /// the record is kept at least that long, even after the participant left.
+  std::int64_t usable_until_ms = 0;
 
   bool HasRole(domain::ParticipantRole role) const;
 };
@@ -42,20 +50,25 @@ struct AdmissionRequest {
   std::string room_id;
   /// Requested display name; non-empty (tokens without a name reserve nothing).
   std::string name;
-  /// Generate only: a caller-supplied `participantIdentity`. It must not belong to anybody else
-  /// (deviations §3.4). nullopt = the allocated name becomes the identity.
+  /// Generate only: a caller-supplied `participantIdentity`. It must not belong to anybody else,
+  /// present or departed (deviations §3.4). nullopt = a new identity is minted from the allocated
+  /// name and `identity_suffix` (domain::MintIdentity).
   std::optional<std::string> identity;
-  /// The `sub` of a verified, same-room previous token: its holder owns that identity. Required for
-  /// refresh (the identity being refreshed); on generate it lets a reload keep its name and roles.
+  /// The identity the caller proved to hold: the `sub` of a verified, same-room previous token,
+  /// or the identity of a role grant. Required for refresh (the identity being refreshed); on
+  /// generate it lets a reload keep its identity, name and recorded roles. Roles are never taken
+  /// from the token itself: only from the registry's record of that identity.
   std::optional<std::string> owned_identity;
-  /// Roles listed by that previous token; used only when the registry has no entry for it.
-  std::vector<domain::ParticipantRole> token_roles;
+  /// Random part of a minted identity (domain::IdentitySuffixFrom).
+  std::string identity_suffix;
   /// The role proven by this request's secret or role grant.
   domain::ParticipantRole role = domain::ParticipantRole::kSpeaker;
   /// True when `role` comes from a participant-scoped role grant, not from a room secret.
   bool role_from_grant = false;
   std::optional<std::uint32_t> max_participants;
   std::int64_t now_ms = 0;
+  /// Expiry plus refresh grace of the token about to be issued (ParticipantRecord::usable_until_ms).
+  std::int64_t usable_until_ms = 0;
 };
 
 /// The participant registry (deviations §3–§5): atomic unique-name allocation (case-insensitive,
@@ -68,9 +81,11 @@ class ParticipantRegistry {
  public:
   virtual ~ParticipantRegistry() = default;
 
-  /// Admits one participant: reuses the entry of an owned identity (same name, roles kept), or
-  /// allocates a unique name. Roles: the entry's (or carried) roles plus the request's role —
-  /// except that a demoted identity never regains moderator.
+  /// Admits one participant: reuses the record of an owned identity (present: same name unless
+  /// another one is asked for; departed: a name is allocated again), or allocates a unique name
+  /// for a new identity. Roles: the record's roles plus the request's role — except that a
+  /// demoted identity never regains moderator. An owned identity without a record gets only the
+  /// role proven now.
   virtual boost::asio::awaitable<Result<ParticipantRecord>> Admit(AdmissionRequest request) = 0;
   /// Undoes an Admit whose token could not be issued (R11). Removes the entry only if it is still
   /// the reservation made by that admission (`generation`) and was created by it.
@@ -85,31 +100,41 @@ class ParticipantRegistry {
   /// under that name (R4). Returns whether something was released.
   virtual boost::asio::awaitable<Result<bool>> MarkLeft(std::string_view room_id, std::string_view identity,
                                                         std::string_view name) = 0;
-  /// Kick: the identity is banned until the meeting ends and its name released.
-  virtual boost::asio::awaitable<Result<void>> Ban(std::string_view room_id, std::string_view identity) = 0;
+  /// Kick: the identity is banned until the meeting ends and its name released. Durable once
+  /// the call returns.
+  /// `now_ms` bounds how long the ban of an identity without a record is kept.
+  virtual boost::asio::awaitable<Result<void>> Ban(std::string_view room_id, std::string_view identity,
+                                                   std::int64_t now_ms) = 0;
   /// Lifts a ban that was placed for a kick that then failed (the name stays released).
   virtual boost::asio::awaitable<Result<void>> Unban(std::string_view room_id, std::string_view identity) = 0;
-  /// Role change: the roles become exactly {role}; `promoted`/`demoted` are updated.
-  /// nullopt when the identity is unknown.
+  /// Role change of a present participant: the roles become exactly {role}; `promoted`/`demoted`
+  /// are updated and the grant version moves on. Durable once the call returns. nullopt when the
+  /// identity is not present (reserved or joined).
   virtual boost::asio::awaitable<Result<std::optional<ParticipantRecord>>> SetRole(
       std::string_view room_id, std::string_view identity, domain::ParticipantRole role) = 0;
   /// Puts back the role state of `previous` (roles, selected role, promoted/demoted flags) when a
   /// role change could not be completed on LiveKit. No-op if the identity is gone.
   virtual boost::asio::awaitable<Result<void>> RestoreRoles(std::string_view room_id,
                                                             const ParticipantRecord& previous) = 0;
+  /// The record of an identity: present, or departed but still usable (Presence::kDeparted).
   virtual boost::asio::awaitable<Result<std::optional<ParticipantRecord>>> Get(std::string_view room_id,
                                                                                std::string_view identity) = 0;
   virtual boost::asio::awaitable<Result<bool>> IsBanned(std::string_view room_id, std::string_view identity) = 0;
+  /// The present (reserved or joined) participants of a room, by identity.
   virtual boost::asio::awaitable<Result<std::vector<ParticipantRecord>>> List(std::string_view room_id) = 0;
   /// The meeting ended at `finished_at_ms`: releases every entry not admitted after that moment
-  /// (R6) and lifts the room's bans.
+  /// (R6), lifts the room's bans and voids every role grant of the room.
   virtual boost::asio::awaitable<Result<void>> FinishMeeting(std::string_view room_id,
                                                              std::int64_t finished_at_ms) = 0;
   /// Reconciliation: releases a `reserved` entry whose last token is older than `reserved_before_ms`.
   virtual boost::asio::awaitable<Result<bool>> ReleaseStale(std::string_view room_id, std::string_view identity,
                                                             std::int64_t reserved_before_ms) = 0;
-  /// Rooms that currently have entries or bans.
+  /// Rooms that currently have present participants or bans.
   virtual boost::asio::awaitable<Result<std::vector<std::string>>> Rooms() = 0;
+  /// The room was deleted: every record and ban of it goes, present or departed.
+  virtual boost::asio::awaitable<Result<void>> ForgetRoom(std::string_view room_id) = 0;
+  /// Drops departed records whose tokens can no longer be used (usable_until_ms < now_ms).
+  virtual boost::asio::awaitable<Result<void>> Prune(std::int64_t now_ms) = 0;
 };
 
 using ParticipantRegistryPtr = std::unique_ptr<ParticipantRegistry>;

@@ -69,9 +69,10 @@ bool ParseRole(std::string_view text, ParticipantRole& out) {
 }
 
 // The script's `reply`: identity, name, roles (comma-separated), selected role, promoted, demoted,
-// moderator secret holder, presence, reserved_at_ms, joined_at_ms, generation, created_generation.
+// moderator secret holder, presence, reserved_at_ms, joined_at_ms, generation, created_generation,
+// grant version, usable_until_ms.
 Result<ParticipantRecord> DecodeRecord(const Reply& reply) {
-  if (reply.type != Reply::Type::kArray || reply.elements.size() != 12) return Fail(MalformedReply());
+  if (reply.type != Reply::Type::kArray || reply.elements.size() != 14) return Fail(MalformedReply());
   const auto& e = reply.elements;
   ParticipantRecord record;
   auto identity = e[0].Text();
@@ -94,13 +95,16 @@ Result<ParticipantRecord> DecodeRecord(const Reply& reply) {
     record.presence = Presence::kJoined;
   } else if (*presence == "reserved") {
     record.presence = Presence::kReserved;
+  } else if (*presence == "departed") {
+    record.presence = Presence::kDeparted;
   } else {
     return Fail(MalformedReply());
   }
   if (!ParseRole(*selected, record.selected_role) || !ParseFlag(e[4], record.promoted) ||
       !ParseFlag(e[5], record.demoted) || !ParseFlag(e[6], record.moderator_secret_holder) ||
       !ParseInt(e[8], record.reserved_at_ms) || !ParseInt(e[9], record.joined_at_ms) ||
-      !ParseInt(e[10], record.generation) || !ParseInt(e[11], record.created_generation)) {
+      !ParseInt(e[10], record.generation) || !ParseInt(e[11], record.created_generation) ||
+      !ParseInt(e[12], record.grant_version) || !ParseInt(e[13], record.usable_until_ms)) {
     return Fail(MalformedReply());
   }
   return record;
@@ -114,7 +118,9 @@ std::string RoomKey(const std::string& prefix, std::string_view room_id, std::st
 }  // namespace
 
 RedisRegistry::RedisRegistry(redis::RedisClient& client, RedisRegistryOptions options)
-    : client_(client), prefix_(std::move(options.key_prefix) + "reg:") {
+    : client_(client),
+      prefix_(std::move(options.key_prefix) + "reg:"),
+      unknown_identity_retention_ms_(options.unknown_identity_retention_ms) {
   RegistryScript();  // hash the script now rather than on the first request
 }
 
@@ -122,11 +128,12 @@ RedisRegistry::~RedisRegistry() = default;
 
 boost::asio::awaitable<Result<Reply>> RedisRegistry::Run(std::string_view operation, std::string_view room_id,
                                                          std::vector<std::string> args) {
-  // The order is the script's KEYS[1..7].
+  // The order is the script's KEYS[1..9].
   std::vector<std::string> keys{RoomKey(prefix_, room_id, "p"),  RoomKey(prefix_, room_id, "n"),
                                 RoomKey(prefix_, room_id, "b"),  RoomKey(prefix_, room_id, "hw"),
                                 RoomKey(prefix_, room_id, "free"), prefix_ + "rooms",
-                                prefix_ + "generation"};
+                                prefix_ + "generation", RoomKey(prefix_, room_id, "id:"),
+                                RoomKey(prefix_, room_id, "epoch")};
   args.insert(args.begin(), {std::string(operation), std::string(room_id)});
   Result<Reply> reply = co_await client_.Eval(RegistryScript(), std::move(keys), std::move(args));
   if (!reply) co_return reply;  // transport failure: the client's 503, passed through
@@ -173,11 +180,12 @@ boost::asio::awaitable<Result<ParticipantRecord>> RedisRegistry::Admit(Admission
       request.owned_identity.value_or(""),
       Flag(request.identity.has_value()),
       Flag(request.owned_identity.has_value()),
-      JoinRoles(request.token_roles),
+      request.identity_suffix,
       std::string(domain::ToString(request.role)),
       Flag(request.role_from_grant),
       request.max_participants ? std::to_string(*request.max_participants) : "",
-      Decimal(request.now_ms)};
+      Decimal(request.now_ms),
+      Decimal(request.usable_until_ms)};
   Result<Reply> reply = co_await Run("admit", request.room_id, std::move(args));
   if (!reply) co_return Fail(std::move(reply.error()));
   const auto& e = reply->elements;
@@ -203,7 +211,8 @@ boost::asio::awaitable<Result<void>> RedisRegistry::Rollback(std::string_view ro
 
 boost::asio::awaitable<Result<bool>> RedisRegistry::MarkJoined(std::string_view room_id, std::string_view identity,
                                                                std::string_view name, std::int64_t now_ms) {
-  std::vector<std::string> args{std::string(identity), std::string(name), Decimal(now_ms)};
+  std::vector<std::string> args{std::string(identity), std::string(name), Decimal(now_ms),
+                                Decimal(now_ms + unknown_identity_retention_ms_)};
   co_return co_await RunFlag("mark_joined", room_id, std::move(args));
 }
 
@@ -213,7 +222,9 @@ boost::asio::awaitable<Result<bool>> RedisRegistry::MarkLeft(std::string_view ro
   co_return co_await RunFlag("mark_left", room_id, std::move(args));
 }
 
-boost::asio::awaitable<Result<void>> RedisRegistry::Ban(std::string_view room_id, std::string_view identity) {
+boost::asio::awaitable<Result<void>> RedisRegistry::Ban(std::string_view room_id, std::string_view identity,
+                                                        std::int64_t /*now_ms*/) {
+  // The ban lives in the room's ban set until the meeting ends; Redis keeps it durable.
   std::vector<std::string> args{std::string(identity)};
   Result<bool> done = co_await RunFlag("ban", room_id, std::move(args));
   if (!done) co_return Fail(std::move(done.error()));
@@ -282,6 +293,17 @@ boost::asio::awaitable<Result<bool>> RedisRegistry::ReleaseStale(std::string_vie
                                                                  std::int64_t reserved_before_ms) {
   std::vector<std::string> args{std::string(identity), Decimal(reserved_before_ms)};
   co_return co_await RunFlag("release_stale", room_id, std::move(args));
+}
+
+boost::asio::awaitable<Result<void>> RedisRegistry::ForgetRoom(std::string_view room_id) {
+  Result<bool> done = co_await RunFlag("forget_room", room_id, {});
+  if (!done) co_return Fail(std::move(done.error()));
+  co_return Result<void>{};
+}
+
+boost::asio::awaitable<Result<void>> RedisRegistry::Prune(std::int64_t /*now_ms*/) {
+  // Departed records are keys with PEXPIREAT at their usable_until: Redis drops them itself.
+  co_return Result<void>{};
 }
 
 boost::asio::awaitable<Result<std::vector<std::string>>> RedisRegistry::Rooms() {

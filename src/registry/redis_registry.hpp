@@ -12,10 +12,13 @@ namespace convene::registry {
 struct RedisRegistryOptions {
   /// Prepended to every key. Must not contain '{' or '}': the room id is the keys' hash tag.
   std::string key_prefix = "convene:";
+  /// How long the record of an identity learned from LiveKit (never issued a token here) is kept
+  /// after it leaves: a participant token's lifetime plus the refresh grace by default.
+  std::int64_t unknown_identity_retention_ms = (2 + 24) * 3600 * 1000LL;
 };
 
 /// The participant registry shared by every Convene instance using the same Redis: the state of a
-/// room lives in five keys sharing the hash tag `{<roomId>}`, and every operation is one EVALSHA of
+/// room lives in keys sharing the hash tag `{<roomId>}`, and every operation is one EVALSHA of
 /// redis_registry.lua, so it is one atomic step whichever instance runs it (two instances can never
 /// hand out the same name). Behaves exactly like InProcessRegistry (registry_conformance_test.cpp).
 ///
@@ -45,7 +48,8 @@ class RedisRegistry final : public ParticipantRegistry {
                                                   std::string_view name, std::int64_t now_ms) override;
   boost::asio::awaitable<Result<bool>> MarkLeft(std::string_view room_id, std::string_view identity,
                                                 std::string_view name) override;
-  boost::asio::awaitable<Result<void>> Ban(std::string_view room_id, std::string_view identity) override;
+  boost::asio::awaitable<Result<void>> Ban(std::string_view room_id, std::string_view identity,
+                                           std::int64_t now_ms) override;
   boost::asio::awaitable<Result<void>> Unban(std::string_view room_id, std::string_view identity) override;
   boost::asio::awaitable<Result<void>> RestoreRoles(std::string_view room_id,
                                                     const ParticipantRecord& previous) override;
@@ -60,6 +64,8 @@ class RedisRegistry final : public ParticipantRegistry {
   boost::asio::awaitable<Result<bool>> ReleaseStale(std::string_view room_id, std::string_view identity,
                                                     std::int64_t reserved_before_ms) override;
   boost::asio::awaitable<Result<std::vector<std::string>>> Rooms() override;
+  boost::asio::awaitable<Result<void>> ForgetRoom(std::string_view room_id) override;
+  boost::asio::awaitable<Result<void>> Prune(std::int64_t now_ms) override;
 
  private:
   /// Runs one operation of the script on `room_id`'s keys: ARGV = {operation, room id, args...}.
@@ -76,6 +82,7 @@ class RedisRegistry final : public ParticipantRegistry {
 
   redis::RedisClient& client_;
   std::string prefix_;  // key_prefix + "reg:"
+  std::int64_t unknown_identity_retention_ms_;
 };
 
 }  // namespace convene::registry

@@ -12,6 +12,13 @@
 --   5 free     zset    released suffixes below that high-water mark (see `free_member`)
 --   6 rooms    set     ids of the rooms that have entries or bans (global, for Rooms())
 --   7 counter  string  global admission counter (record generations)
+--   8 ledger   prefix  of the per-identity keys of departed records: KEYS[8] .. identity holds a
+--                      record (same encoding) with PEXPIREAT at its `u`, so a departed
+--                      participant's roles, demotion and grant version outlive its presence until
+--                      no token issued to it can be used (deviations §5.1); Redis expires them.
+--   9 epoch    string  how many meetings of the room have ended; a departed record that left
+--                      under another epoch has its grant version moved on when it is read (every
+--                      grant dies with the end of the meeting, deviations §2.2)
 -- Keys 6 and 7 are outside the room's slot. That is fine on a standalone server or behind Sentinel
 -- (what Convene supports); on Redis Cluster these scripts would need both moved into the room slot.
 --
@@ -22,13 +29,13 @@
 -- ordinary replies ({'full'}, {'banned', identity}, {'taken', identity}); a Lua error means a bug or
 -- corrupt data and surfaces as an error reply.
 
-local records, names, bans, high, free, rooms, counter =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local records, names, bans, high, free, rooms, counter, ledger_prefix, epoch_key =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local op, room = ARGV[1], ARGV[2]
 
--- LiveKit refuses identities over 256 bytes (domain::kMaxDisplayNameBytes), and the name is the
--- identity.
+-- Display names are at most 256 bytes (domain::kMaxDisplayNameBytes); so are identities.
 local MAX_NAME_BYTES = 256
+local MAX_IDENTITY_BYTES = 256
 local MODERATOR, SPEAKER = 'moderator', 'speaker'
 
 ---------------------------------------------------------------------------------------------------
@@ -65,22 +72,71 @@ local function fit_for_suffix(base, n)
   return string.sub(base, 1, keep)
 end
 
+-- "<name>-<suffix>" within MAX_IDENTITY_BYTES (domain::MintIdentity).
+local function mint_identity(name, suffix)
+  local room = MAX_IDENTITY_BYTES - 1 - #suffix
+  local keep = #name
+  if keep > room then
+    keep = room
+    while keep > 0 do
+      local b = string.byte(name, keep + 1)
+      if b < 0x80 or b >= 0xC0 then break end
+      keep = keep - 1
+    end
+  end
+  return string.sub(name, 1, keep) .. '-' .. suffix
+end
+
 ---------------------------------------------------------------------------------------------------
 -- Records. Stored as cjson objects with short fields:
 --   n name, r roles (array, in order granted), s selected role, pr promoted, de demoted,
 --   m moderator secret holder, j joined (false = reserved), ra reserved_at_ms, ja joined_at_ms,
---   g generation, cg created_generation.
+--   g generation, cg created_generation, gv grant version, u usable until (ms), ep the room's
+--   epoch when the record departed (ledger copies only).
 -- Times and generations are decimal strings: cjson prints numbers with 14 significant digits only.
 
 local function new_record(name)
   return {n = name, r = {}, s = SPEAKER, pr = false, de = false, m = false, j = false,
-          ra = '0', ja = '0', g = '0', cg = '0'}
+          ra = '0', ja = '0', g = '0', cg = '0', gv = '0', u = '0'}
 end
 
+-- A present (reserved or joined) record.
 local function load(identity)
   local raw = redis.call('HGET', records, identity)
   if not raw then return nil end
-  return cjson.decode(raw)
+  local rec = cjson.decode(raw)
+  rec.gv, rec.u = rec.gv or '0', rec.u or '0'
+  return rec
+end
+
+local function current_epoch() return redis.call('GET', epoch_key) or '0' end
+
+-- A departed record from the ledger, with the grant version moved on if a meeting ended since.
+local function load_departed(identity)
+  local raw = redis.call('GET', ledger_prefix .. identity)
+  if not raw then return nil end
+  local rec = cjson.decode(raw)
+  -- Without roles it records nothing worth keeping (an identity learned from LiveKit).
+  if #rec.r == 0 then return nil end
+  rec.gv, rec.u = rec.gv or '0', rec.u or '0'
+  -- One step per meeting ended since it departed, as the in-process ledger counts them.
+  local ended = tonumber(current_epoch()) - tonumber(rec.ep or '0')
+  if ended > 0 then rec.gv = string.format('%d', tonumber(rec.gv) + ended) end
+  -- The ledger keeps what was recorded about the identity, not the bookkeeping of its last
+  -- admission (the in-process ledger stores no such fields either).
+  rec.ep, rec.j = nil, false
+  rec.ra, rec.ja, rec.g, rec.cg = '0', '0', '0', '0'
+  return rec
+end
+
+-- Keeps the departing record in the ledger until its tokens can no longer be used.
+local function depart(identity, rec)
+  local copy = {}
+  for k, v in pairs(rec) do copy[k] = v end
+  copy.ep, copy.j = current_epoch(), false
+  local key = ledger_prefix .. identity
+  redis.call('SET', key, cjson.encode(copy))
+  redis.call('PEXPIREAT', key, tonumber(rec.u))
 end
 
 local function save(identity, rec)
@@ -91,9 +147,11 @@ end
 local function flag(b) if b then return '1' else return '0' end end
 
 -- The reply for one record; RedisRegistry decodes it in this order.
-local function reply(identity, rec)
+local function reply(identity, rec, departed)
+  local presence = 'reserved'
+  if departed then presence = 'departed' elseif rec.j then presence = 'joined' end
   return {identity, rec.n, table.concat(rec.r, ','), rec.s, flag(rec.pr), flag(rec.de), flag(rec.m),
-          rec.j and 'joined' or 'reserved', rec.ra, rec.ja, rec.g, rec.cg}
+          presence, rec.ra, rec.ja, rec.g, rec.cg, rec.gv, rec.u}
 end
 
 local function has_role(roles, role)
@@ -178,13 +236,19 @@ local function insert(identity, rec)
   save(identity, rec)
 end
 
-local function remove(identity, rec)
+local function release_name(identity, rec)
   local folded = fold(rec.n)
   if redis.call('HGET', names, folded) == identity then
     redis.call('HDEL', names, folded)
     return_suffix(folded)
   end
+end
+
+-- The record stops being present; its ledger copy keeps what was recorded about it.
+local function remove(identity, rec)
+  release_name(identity, rec)
   redis.call('HDEL', records, identity)
+  depart(identity, rec)
 end
 
 -- After every change: a room without entries or bans leaves no keys at all (bounded memory; its
@@ -226,77 +290,96 @@ local function same_requested_name(rec, requested)
 end
 
 -- ARGV: 3 mode ('generate' | 'refresh'), 4 name, 5 identity ('' = none), 6 owned identity
--- ('' = none), 7 whether 5 is set, 8 whether 6 is set ('1' | '0'), 9 token roles (comma-separated),
--- 10 role, 11 role from a grant ('1' | '0'), 12 max participants ('' = unlimited), 13 now.
+-- ('' = none), 7 whether 5 is set, 8 whether 6 is set ('1' | '0'), 9 identity suffix, 10 role,
+-- 11 role from a grant ('1' | '0'), 12 max participants ('' = unlimited), 13 now, 14 usable until.
 local function admit()
   local mode, name = ARGV[3], ARGV[4]
   local identity, owned = ARGV[5], ARGV[6]
   local has_identity, has_owned = ARGV[7] == '1', ARGV[8] == '1'
-  local token_roles = split_roles(ARGV[9])
+  local suffix = ARGV[9]
   local role, from_grant = ARGV[10], ARGV[11] == '1'
-  local max, now = tonumber(ARGV[12]), ARGV[13]
+  local max, now, usable_until = tonumber(ARGV[12]), ARGV[13], ARGV[14]
 
   local function room_full() return max and redis.call('HLEN', records) >= max end
   local function next_generation() return string.format('%d', redis.call('INCR', counter)) end
-
-  local function admit_existing(id, rec)
+  local function stamp(rec)
     apply_requested_role(rec, role, from_grant)
     rec.ra = now
     rec.g = next_generation()
+    if tonumber(usable_until) > tonumber(rec.u) then rec.u = usable_until end
+  end
+
+  -- A present record again (reload, refresh): same identity; a new name only when asked for.
+  local function admit_present(id, rec, rename)
+    if rename then
+      release_name(id, rec)
+      rec.n = allocate(name)
+      redis.call('HSETNX', names, fold(rec.n), id)
+    end
+    stamp(rec)
     save(id, rec)
     return {'ok', reply(id, rec)}
   end
-  -- A new entry: the request's role on top of whatever roles it starts with.
-  local function admit_new(id, rec)
-    apply_requested_role(rec, role, from_grant)
-    rec.ra = now
-    rec.g = next_generation()
+  -- A departed (or never recorded) identity comes back: a name is allocated for it again.
+  local function admit_absent(id, rec)
+    if room_full() then return {'full'} end
+    rec.n = allocate(name)
+    rec.j = false
+    stamp(rec)
     rec.cg = rec.g
     insert(id, rec)
+    redis.call('DEL', ledger_prefix .. id)
     settle()
     return {'ok', reply(id, rec)}
   end
+  local function fresh() return new_record('') end
 
   if mode == 'refresh' then
     if is_banned(owned) then return {'banned', owned} end
     local rec = load(owned)
-    if rec then return admit_existing(owned, rec) end
-    -- The entry is gone (it expired, or every instance forgot it): the verified owner gets its
-    -- identity back as its name, if nobody else took that name meanwhile.
-    if not usable(owned) then return {'taken', owned} end
-    if room_full() then return {'full'} end
-    rec = new_record(owned)
-    for _, r in ipairs(token_roles) do add_role(rec.r, r) end
-    return admit_new(owned, rec)
+    if rec then return admit_present(owned, rec, false) end
+    -- Departed: its recorded roles come back. Never recorded (or expired): the role proven now.
+    return admit_absent(owned, load_departed(owned) or fresh())
   end
 
-  -- Generate.
-  local previous, previous_banned = nil, false
-  if has_owned then
-    previous_banned = is_banned(owned)
-    previous = load(owned)
-  end
+  -- Generate. An owned identity that was kicked counts for nothing: its holder starts afresh.
+  if has_owned and is_banned(owned) then has_owned = false end
   if has_identity then
     if is_banned(identity) then return {'banned', identity} end
+    local is_owned = has_owned and owned == identity
     local existing = load(identity)
     if existing then
-      if previous and identity == owned then return admit_existing(identity, existing) end
-      return {'taken', identity}
+      if not is_owned then return {'taken', identity} end
+      return admit_present(identity, existing, not same_requested_name(existing, name))
     end
-  elseif previous and same_requested_name(previous, name) then
-    return admit_existing(owned, previous)
+    local departed = load_departed(identity)
+    if departed then
+      -- Somebody's tokens may still carry it: only its holder may have it again.
+      if not is_owned then return {'taken', identity} end
+      return admit_absent(identity, departed)
+    end
+    return admit_absent(identity, fresh())
+  end
+  if has_owned then
+    local rec = load(owned)
+    if rec then return admit_present(owned, rec, not same_requested_name(rec, name)) end
+    local departed = load_departed(owned)
+    if departed then return admit_absent(owned, departed) end
   end
 
+  -- A new identity, minted from the allocated name: unique per admission (deviations §3.5).
   if room_full() then return {'full'} end
   local rec = new_record(allocate(name))
-  local id = rec.n
-  if has_identity then id = identity end
-  if previous then
-    rec.r, rec.de, rec.s = previous.r, previous.de, previous.s
-  elseif has_owned and not previous_banned then
-    for _, r in ipairs(token_roles) do add_role(rec.r, r) end
+  local id = mint_identity(rec.n, suffix)
+  stamp(rec)
+  -- 60 random bits make a clash all but impossible; it still must not merge two participants.
+  if redis.call('HEXISTS', records, id) == 1 or redis.call('EXISTS', ledger_prefix .. id) == 1 then
+    id = id .. '-' .. rec.g
   end
-  return admit_new(id, rec)
+  rec.cg = rec.g
+  insert(id, rec)
+  settle()
+  return {'ok', reply(id, rec)}
 end
 
 -- ARGV: 3 identity, 4 generation of the admission to undo.
@@ -311,9 +394,10 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Presence
 
--- ARGV: 3 identity, 4 name as LiveKit reports it, 5 now. Returns 0 for a banned identity.
+-- ARGV: 3 identity, 4 name as LiveKit reports it, 5 now, 6 usable until for an identity never
+-- recorded (its tokens' lifetime is unknown). Returns 0 for a banned identity.
 local function mark_joined()
-  local identity, name, now = ARGV[3], ARGV[4], ARGV[5]
+  local identity, name, now, unknown_until = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
   if is_banned(identity) then return 0 end
   local rec = load(identity)
   if rec then
@@ -321,10 +405,17 @@ local function mark_joined()
     save(identity, rec)
     return 1
   end
-  -- Joined without a reservation (an external token, or the entry was released): record it so its
+  -- Joined without a reservation: a departed identity rejoining with a token it still holds (its
+  -- recorded roles come back), an external token, or the entry was released. Record it so its
   -- name and identity are not handed to someone else while it is present (R3).
   if name == '' then name = identity end
-  rec = new_record(name)
+  rec = load_departed(identity)
+  if not rec then
+    rec = new_record(name)
+    rec.u = unknown_until
+  end
+  rec.n = name
+  redis.call('DEL', ledger_prefix .. identity)
   if not name_free(fold(rec.n)) then rec.n = identity end
   rec.j, rec.ja = true, now
   if name_free(fold(rec.n)) then
@@ -375,10 +466,18 @@ local function finish_meeting()
   local finished_at = tonumber(ARGV[3])
   redis.call('DEL', bans)
   local all = redis.call('HGETALL', records)
+  -- Departures below are recorded under the old epoch, so their grant versions move on when read.
   for i = 1, #all, 2 do
     local rec = cjson.decode(all[i + 1])
-    if math.max(tonumber(rec.ra), tonumber(rec.ja)) <= finished_at then remove(all[i], rec) end
+    rec.gv, rec.u = rec.gv or '0', rec.u or '0'
+    if math.max(tonumber(rec.ra), tonumber(rec.ja)) <= finished_at then
+      remove(all[i], rec)
+    else
+      rec.gv = string.format('%d', tonumber(rec.gv) + 1)
+      save(all[i], rec)
+    end
   end
+  redis.call('INCR', epoch_key)
   settle()
   return 1
 end
@@ -413,6 +512,7 @@ local function set_role()
   if not rec then return nil end
   local was_moderator = has_role(rec.r, MODERATOR)
   rec.r, rec.s = {role}, role
+  rec.gv = string.format('%d', tonumber(rec.gv) + 1)
   if role == MODERATOR then
     rec.de = false
     rec.pr = not rec.m
@@ -439,19 +539,33 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Reads
 
--- ARGV: 3 identity. The record, or nil.
+-- ARGV: 3 identity. The record (present, else departed), or nil.
 local function get()
   local identity = ARGV[3]
   local rec = load(identity)
+  if rec then return reply(identity, rec) end
+  rec = load_departed(identity)
   if not rec then return nil end
-  return reply(identity, rec)
+  return reply(identity, rec, true)
+end
+
+-- The room was deleted: everything of it goes but the departed records, which expire on their own
+-- (no token for a deleted room is accepted anywhere).
+local function forget_room()
+  redis.call('DEL', records, names, bans, high, free, epoch_key)
+  redis.call('SREM', rooms, room)
+  return 1
 end
 
 -- Every record of the room, unordered.
 local function list()
   local out = {}
   local all = redis.call('HGETALL', records)
-  for i = 1, #all, 2 do out[#out + 1] = reply(all[i], cjson.decode(all[i + 1])) end
+  for i = 1, #all, 2 do
+    local rec = cjson.decode(all[i + 1])
+    rec.gv, rec.u = rec.gv or '0', rec.u or '0'
+    out[#out + 1] = reply(all[i], rec)
+  end
   return out
 end
 
@@ -459,6 +573,7 @@ local operations = {
   admit = admit, rollback = rollback, mark_joined = mark_joined, mark_left = mark_left,
   release_stale = release_stale, finish_meeting = finish_meeting, ban = ban, unban = unban,
   banned = banned, set_role = set_role, restore_roles = restore_roles, get = get, list = list,
+  forget_room = forget_room,
 }
 local operation = operations[op]
 if not operation then return redis.error_reply('ERR unknown registry operation') end

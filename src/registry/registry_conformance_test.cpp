@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <map>
 #include <cctype>
 #include <future>
 #include <memory>
@@ -28,11 +30,15 @@ using domain::ParticipantRole;
 
 AdmissionRequest Generate(std::string name, ParticipantRole role = ParticipantRole::kSpeaker,
                           std::int64_t now = 1000) {
+  static std::atomic<int> admissions{0};
   AdmissionRequest r;
   r.room_id = "room";
   r.name = std::move(name);
   r.role = role;
   r.now_ms = now;
+  r.usable_until_ms = 4'102'444'800'000;  // 2100: Redis expires departed records at this real time
+  // Distinct per request, as the service's random suffixes are.
+  r.identity_suffix = "t" + std::to_string(++admissions);
   return r;
 }
 
@@ -110,7 +116,17 @@ class RegistryConformanceTest : public ::testing::Test {
   T Run(boost::asio::awaitable<T> operation) {
     return boost::asio::co_spawn(ioc_, std::move(operation), boost::asio::use_future).get();
   }
-  Result<ParticipantRecord> Admit(AdmissionRequest r) { return Run(registry().Admit(std::move(r))); }
+  Result<ParticipantRecord> Admit(AdmissionRequest r) {
+    auto admitted = Run(registry().Admit(std::move(r)));
+    if (admitted) ids_[admitted->name] = admitted->identity;
+    return admitted;
+  }
+  /// The identity last admitted under `name` (identities are minted per admission); `name` itself
+  /// for one never admitted here (external joins, unknown identities).
+  std::string Id(const std::string& name) const {
+    auto it = ids_.find(name);
+    return it == ids_.end() ? name : it->second;
+  }
   std::string Name(AdmissionRequest r) {
     auto admitted = Admit(std::move(r));
     EXPECT_TRUE(admitted) << admitted.error().message;
@@ -138,6 +154,7 @@ class RegistryConformanceTest : public ::testing::Test {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{ioc_.get_executor()};
   std::vector<std::thread> threads_;
   Backend backend_;
+  std::map<std::string, std::string> ids_;
 };
 
 class BackendNames {
@@ -187,8 +204,8 @@ TYPED_TEST(RegistryConformanceTest, NonAsciiBytesAreNotFolded) {
 
 TYPED_TEST(RegistryConformanceTest, ReleasedNumbersAreReusedLowestFirst) {
   for (int i = 0; i < 5; ++i) this->Name(Generate("X"));  // X, X_1..X_4
-  EXPECT_TRUE(this->Left("X_1", "X_1"));
-  EXPECT_TRUE(this->Left("X_3", "X_3"));
+  EXPECT_TRUE(this->Left(this->Id("X_1"), "X_1"));
+  EXPECT_TRUE(this->Left(this->Id("X_3"), "X_3"));
   EXPECT_EQ(this->Name(Generate("X")), "X_1");
   EXPECT_EQ(this->Name(Generate("X")), "X_3");
   EXPECT_EQ(this->Name(Generate("X")), "X_5");
@@ -197,7 +214,7 @@ TYPED_TEST(RegistryConformanceTest, ReleasedNumbersAreReusedLowestFirst) {
 TYPED_TEST(RegistryConformanceTest, ReleasedBaseNameIsReusedFirst) {
   this->Name(Generate("Bob"));
   this->Name(Generate("Bob"));
-  EXPECT_TRUE(this->Left("Bob", "Bob"));
+  EXPECT_TRUE(this->Left(this->Id("Bob"), "Bob"));
   EXPECT_EQ(this->Name(Generate("bob")), "bob");
 }
 
@@ -206,7 +223,7 @@ TYPED_TEST(RegistryConformanceTest, ManuallyTypedSuffixIsSkippedAndReturnedWhenR
   EXPECT_EQ(this->Name(Generate("alice")), "alice");
   EXPECT_EQ(this->Name(Generate("alice")), "alice_1");
   EXPECT_EQ(this->Name(Generate("ALICE")), "ALICE_3");
-  EXPECT_TRUE(this->Left("alice_2", "alice_2"));
+  EXPECT_TRUE(this->Left(this->Id("alice_2"), "alice_2"));
   EXPECT_EQ(this->Name(Generate("alice")), "alice_2");
 }
 
@@ -216,7 +233,7 @@ TYPED_TEST(RegistryConformanceTest, NumbersAreHandedOutInOrderOnceEveryHolderLef
   for (const auto& order : {std::vector<std::string>{"Zed_2", "Zed_1", "Zed"},
                             std::vector<std::string>{"Zed", "Zed_1", "Zed_2", "Zed_3"}}) {
     for (std::size_t i = 0; i < order.size(); ++i) this->Name(Generate("Zed"));
-    for (const auto& name : order) EXPECT_TRUE(this->Left(name, name)) << name;
+    for (const auto& name : order) EXPECT_TRUE(this->Left(this->Id(name), name)) << name;
   }
   EXPECT_EQ(this->Name(Generate("Zed")), "Zed");
   EXPECT_EQ(this->Name(Generate("Zed")), "Zed_1");
@@ -239,10 +256,10 @@ TYPED_TEST(RegistryConformanceTest, AnyBytesSurviveStorageUnchanged) {
                         std::string("\xF0\x9F\x98\x80 emoji"), std::string("/\\u0041")}) {
     EXPECT_EQ(this->Name(Generate(n)), n);
     EXPECT_EQ(this->Name(Generate(n)), n + "_1");
-    auto record = this->Get(n);
+    auto record = this->Get(this->Id(n));
     ASSERT_TRUE(record);
     EXPECT_EQ(record->name, n);
-    EXPECT_TRUE(this->Left(n, n));
+    EXPECT_TRUE(this->Left(this->Id(n), n));
     EXPECT_EQ(this->Name(Generate(n)), n);
   }
 }
@@ -293,8 +310,8 @@ TYPED_TEST(RegistryConformanceTest, ReleaseIsOwnerChecked) {
   EXPECT_FALSE(this->Left("somebody-else", "Carol"));
   EXPECT_FALSE(this->Left("Carol", "Carol_9"));
   EXPECT_EQ(this->Name(Generate("Carol")), "Carol_1");
-  EXPECT_TRUE(this->Left("Carol", "Carol"));
-  EXPECT_FALSE(this->Left("Carol", "Carol")) << "a duplicate leave releases nothing";
+  EXPECT_TRUE(this->Left(this->Id("Carol"), "Carol"));
+  EXPECT_FALSE(this->Left(this->Id("Carol"), "Carol")) << "a duplicate leave releases nothing";
 }
 
 TYPED_TEST(RegistryConformanceTest, CallerSuppliedIdentityMustBeFree) {
@@ -313,76 +330,176 @@ TYPED_TEST(RegistryConformanceTest, CallerSuppliedIdentityMustBeFree) {
   EXPECT_EQ(result.error().message, "Participant 'dave-id' already exists in room 'room'");
   // A name that equals someone's identity is not handed out either.
   EXPECT_EQ(this->Name(Generate("dave-id")), "dave-id_1");
-  // The owner of that identity asking again gets its entry back.
+  // The owner of that identity asking again gets its entry back (under the name it asks for now).
   auto again = second;
   again.owned_identity = "dave-id";
   auto reused = this->Admit(again);
   ASSERT_TRUE(reused);
-  EXPECT_EQ(reused->name, "Dave");
+  EXPECT_EQ(reused->identity, "dave-id");
+  EXPECT_EQ(reused->name, "Other");
 }
 
 TYPED_TEST(RegistryConformanceTest, OwnedIdentityKeepsItsNameOnReloadAndRefresh) {
   ASSERT_TRUE(this->Admit(Generate("Erin")));
   ASSERT_TRUE(this->Admit(Generate("Erin")));  // Erin_1
   auto reload = Generate("erin");
-  reload.owned_identity = "Erin_1";
+  reload.owned_identity = this->Id("Erin_1");
   auto again = this->Admit(reload);
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->identity, "Erin_1") << "the base of the allocated name counts as the same name";
+  EXPECT_EQ(again->identity, this->Id("Erin_1")) << "the base of the allocated name counts as the same name";
   EXPECT_EQ(again->name, "Erin_1");
 
-  auto refreshed = this->Admit(Refresh("Erin"));
+  auto refreshed = this->Admit(Refresh(this->Id("Erin")));
   ASSERT_TRUE(refreshed);
   EXPECT_EQ(refreshed->name, "Erin");
   EXPECT_EQ(this->Run(this->registry().List("room"))->size(), 2u);
 }
 
-TYPED_TEST(RegistryConformanceTest, ReloadUnderAnotherNameGetsANewEntryWithTheRoles) {
-  ASSERT_TRUE(this->Admit(Generate("Olga", ParticipantRole::kModerator)));
+TYPED_TEST(RegistryConformanceTest, ReloadUnderAnotherNameKeepsTheIdentityAndItsRoles) {
+  auto first = this->Admit(Generate("Olga", ParticipantRole::kModerator));
+  ASSERT_TRUE(first);
   auto renamed = Generate("Olga B.");
-  renamed.owned_identity = "Olga";
+  renamed.owned_identity = first->identity;
   auto entry = this->Admit(renamed);
   ASSERT_TRUE(entry);
-  EXPECT_EQ(entry->identity, "Olga B.");
+  EXPECT_EQ(entry->identity, first->identity) << "one holder, one identity";
+  EXPECT_EQ(entry->name, "Olga B.");
   EXPECT_EQ(entry->roles, (std::vector{ParticipantRole::kModerator, ParticipantRole::kSpeaker}));
-  EXPECT_FALSE(entry->moderator_secret_holder) << "only the roles, not the proof, carry over";
-  EXPECT_TRUE(this->Get("Olga")) << "the previous entry stays until its session leaves";
+  EXPECT_TRUE(entry->moderator_secret_holder);
+  EXPECT_EQ(this->Name(Generate("Olga")), "Olga") << "the old name is free again";
+  EXPECT_EQ(this->Run(this->registry().List("room"))->size(), 2u);
 }
 
-TYPED_TEST(RegistryConformanceTest, RefreshOfAForgottenEntryTakesBackItsIdentityWithTheTokenRoles) {
-  auto refresh = Refresh("Pia", ParticipantRole::kSpeaker);
-  refresh.token_roles = {ParticipantRole::kModerator};
-  auto entry = this->Admit(refresh);
-  ASSERT_TRUE(entry);
-  EXPECT_EQ(entry->name, "Pia");
-  EXPECT_EQ(entry->roles, (std::vector{ParticipantRole::kModerator, ParticipantRole::kSpeaker}));
-  EXPECT_EQ(entry->selected_role, ParticipantRole::kSpeaker);
-  EXPECT_EQ(entry->generation, entry->created_generation);
+TYPED_TEST(RegistryConformanceTest, MintedIdentitiesAreUniquePerAdmissionAndCarryTheName) {
+  auto first = this->Admit(Generate("Alice", ParticipantRole::kModerator));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->identity.rfind("Alice-", 0), 0u) << first->identity;
+  ASSERT_TRUE(this->Left(first->identity, "Alice"));
+  // The name is free again; its next holder is somebody else with an identity of its own.
+  auto squatter = this->Admit(Generate("Alice"));
+  ASSERT_TRUE(squatter);
+  EXPECT_EQ(squatter->name, "Alice");
+  EXPECT_NE(squatter->identity, first->identity);
+  EXPECT_EQ(squatter->roles, (std::vector{ParticipantRole::kSpeaker}));
+  // The first Alice comes back with her token: her own identity and her roles, under another name;
+  // nothing of hers reaches the squatter's record.
+  auto back = Generate("Alice", ParticipantRole::kModerator);
+  back.owned_identity = first->identity;
+  auto returned = this->Admit(back);
+  ASSERT_TRUE(returned);
+  EXPECT_EQ(returned->identity, first->identity);
+  EXPECT_EQ(returned->name, "Alice_1");
+  EXPECT_TRUE(returned->HasRole(ParticipantRole::kModerator));
+  auto squatter_now = this->Get(squatter->identity);
+  ASSERT_TRUE(squatter_now);
+  EXPECT_EQ(squatter_now->roles, (std::vector{ParticipantRole::kSpeaker}));
+  EXPECT_FALSE(squatter_now->moderator_secret_holder);
+}
 
-  // Meanwhile somebody else holds that name: the refresh cannot take it.
-  ASSERT_TRUE(this->Left("Pia", "Pia"));
-  ASSERT_TRUE(this->Admit(Generate("pia")));
-  auto taken = this->Admit(Refresh("Pia"));
+TYPED_TEST(RegistryConformanceTest, LongNamesMintIdentitiesWithinTheLimit) {
+  std::string accents;
+  while (accents.size() < 256) accents += "\xC3\xA9";  // é
+  auto admitted = this->Admit(Generate(accents));
+  ASSERT_TRUE(admitted);
+  EXPECT_LE(admitted->identity.size(), 256u);
+  const std::size_t dash = admitted->identity.rfind('-');
+  ASSERT_NE(dash, std::string::npos);
+  EXPECT_EQ(dash % 2, 0u) << "whole two-byte characters only";
+}
+
+TYPED_TEST(RegistryConformanceTest, ADepartedIdentityKeepsItsRecordAndDemotion) {
+  auto mod = this->Admit(Generate("Dina", ParticipantRole::kModerator));
+  ASSERT_TRUE(mod);
+  ASSERT_TRUE(*this->Run(this->registry().MarkJoined("room", mod->identity, "Dina", 1100)));
+  auto demoted = this->Run(this->registry().SetRole("room", mod->identity, ParticipantRole::kSpeaker));
+  ASSERT_TRUE(demoted && *demoted);
+  ASSERT_TRUE(this->Left(mod->identity, "Dina"));
+  auto departed = this->Get(mod->identity);
+  ASSERT_TRUE(departed) << "the record outlives the presence";
+  EXPECT_EQ(departed->presence, Presence::kDeparted);
+  EXPECT_TRUE(departed->demoted);
+  EXPECT_EQ(departed->roles, (std::vector{ParticipantRole::kSpeaker}));
+  EXPECT_EQ(departed->grant_version, (*demoted)->grant_version);
+  EXPECT_FALSE(this->Run(this->registry().List("room"))->size()) << "departed records are not present";
+  // Back with its old token and the moderator secret: the demotion holds.
+  auto again = Generate("Dina", ParticipantRole::kModerator);
+  again.owned_identity = mod->identity;
+  auto back = this->Admit(again);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->identity, mod->identity);
+  EXPECT_EQ(back->roles, (std::vector{ParticipantRole::kSpeaker}));
+  // Refresh of a departed identity brings back its record too.
+  ASSERT_TRUE(this->Left(mod->identity, back->name));
+  auto refreshed = this->Admit(Refresh(mod->identity, ParticipantRole::kModerator));
+  ASSERT_TRUE(refreshed);
+  EXPECT_EQ(refreshed->roles, (std::vector{ParticipantRole::kSpeaker}));
+}
+
+TYPED_TEST(RegistryConformanceTest, ADepartedIdentityIsNotHandedToAnybodyElse) {
+  auto first = Generate("Nils");
+  first.identity = "nils-id";
+  ASSERT_TRUE(this->Admit(first));
+  ASSERT_TRUE(this->Left("nils-id", "Nils"));
+  auto other = Generate("Other");
+  other.identity = "nils-id";
+  auto taken = this->Admit(other);
   ASSERT_FALSE(taken);
   EXPECT_EQ(taken.error().code, ErrorCode::kAlreadyExists);
-  EXPECT_EQ(taken.error().message, "Participant 'Pia' already exists in room 'room'");
+  auto owner = other;
+  owner.owned_identity = "nils-id";
+  EXPECT_TRUE(this->Admit(owner)) << "its holder may have it again";
 }
 
-TYPED_TEST(RegistryConformanceTest, GenerateWithAForgottenPreviousTokenCarriesItsRolesUnlessBanned) {
+TYPED_TEST(RegistryConformanceTest, AnIdentityWithoutRecordGetsOnlyTheRoleProvenNow) {
+  // Refresh of an identity the registry never recorded (or has pruned).
+  auto refresh = Refresh("Pia", ParticipantRole::kSpeaker);
+  auto entry = this->Admit(refresh);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->identity, "Pia");
+  EXPECT_EQ(entry->name, "anything");
+  EXPECT_EQ(entry->roles, (std::vector{ParticipantRole::kSpeaker}));
+  EXPECT_EQ(entry->generation, entry->created_generation);
+  // Generate with a token of such an identity: the same.
   auto carried = Generate("Quinn");
   carried.owned_identity = "old-quinn";
-  carried.token_roles = {ParticipantRole::kModerator};
-  auto entry = this->Admit(carried);
-  ASSERT_TRUE(entry);
-  EXPECT_EQ(entry->roles, (std::vector{ParticipantRole::kModerator, ParticipantRole::kSpeaker}));
-
-  ASSERT_TRUE(this->Run(this->registry().Ban("room", "old-rita")));
+  auto quinn = this->Admit(carried);
+  ASSERT_TRUE(quinn);
+  EXPECT_NE(quinn->identity, "old-quinn") << "nothing recorded to keep: a new identity";
+  EXPECT_EQ(quinn->roles, (std::vector{ParticipantRole::kSpeaker}));
+  // A kicked identity's holder starts afresh, under a new identity.
+  ASSERT_TRUE(this->Run(this->registry().Ban("room", "old-rita", 1000)));
   auto banned = Generate("Rita");
   banned.owned_identity = "old-rita";
-  banned.token_roles = {ParticipantRole::kModerator};
   auto fresh = this->Admit(banned);
   ASSERT_TRUE(fresh);
+  EXPECT_NE(fresh->identity, "old-rita");
   EXPECT_EQ(fresh->roles, (std::vector{ParticipantRole::kSpeaker}));
+}
+
+TYPED_TEST(RegistryConformanceTest, RoleChangesAndMeetingEndsMoveTheGrantVersionOn) {
+  auto admitted = this->Admit(Generate("Gus"));
+  ASSERT_TRUE(admitted);
+  const auto v0 = admitted->grant_version;
+  auto promoted = this->Run(this->registry().SetRole("room", admitted->identity, ParticipantRole::kModerator));
+  ASSERT_TRUE(promoted && *promoted);
+  EXPECT_NE((*promoted)->grant_version, v0);
+  ASSERT_TRUE(*this->Run(this->registry().MarkJoined("room", admitted->identity, "Gus", 1500)));
+  ASSERT_TRUE(this->Left(admitted->identity, "Gus"));
+  this->Run(this->registry().FinishMeeting("room", 2000));
+  auto after = this->Get(admitted->identity);
+  ASSERT_TRUE(after);
+  EXPECT_NE(after->grant_version, (*promoted)->grant_version) << "the end of the meeting voids its grants";
+  EXPECT_TRUE(after->HasRole(ParticipantRole::kModerator)) << "the recorded role itself stays";
+}
+
+TYPED_TEST(RegistryConformanceTest, ForgetRoomDropsEverythingOfTheRoom) {
+  auto admitted = this->Admit(Generate("Fay"));
+  ASSERT_TRUE(admitted);
+  ASSERT_TRUE(this->Run(this->registry().Ban("room", "kicked", 1000)));
+  ASSERT_TRUE(this->Run(this->registry().ForgetRoom("room")));
+  EXPECT_TRUE(this->Rooms().empty());
+  EXPECT_FALSE(*this->Run(this->registry().IsBanned("room", "kicked")));
+  EXPECT_FALSE(this->Get(admitted->identity));
 }
 
 // ---- Roles -----------------------------------------------------------------------------------
@@ -393,18 +510,18 @@ TYPED_TEST(RegistryConformanceTest, RolesAccumulateButDemotionSticks) {
   EXPECT_EQ(mod->roles, (std::vector{ParticipantRole::kModerator}));
   EXPECT_TRUE(mod->moderator_secret_holder);
   auto as_speaker = Generate("Frank", ParticipantRole::kSpeaker);
-  as_speaker.owned_identity = "Frank";
+  as_speaker.owned_identity = this->Id("Frank");
   auto both = this->Admit(as_speaker);
   ASSERT_TRUE(both);
   EXPECT_EQ(both->roles, (std::vector{ParticipantRole::kModerator, ParticipantRole::kSpeaker}));
   EXPECT_EQ(both->selected_role, ParticipantRole::kSpeaker);
 
-  auto demoted = this->Run(this->registry().SetRole("room", "Frank", ParticipantRole::kSpeaker));
+  auto demoted = this->Run(this->registry().SetRole("room", this->Id("Frank"), ParticipantRole::kSpeaker));
   ASSERT_TRUE(demoted && *demoted);
   EXPECT_TRUE((*demoted)->demoted);
   EXPECT_EQ((*demoted)->roles, (std::vector{ParticipantRole::kSpeaker}));
 
-  auto after = this->Admit(Refresh("Frank", ParticipantRole::kModerator));
+  auto after = this->Admit(Refresh(this->Id("Frank"), ParticipantRole::kModerator));
   ASSERT_TRUE(after);
   EXPECT_EQ(after->roles, (std::vector{ParticipantRole::kSpeaker})) << "the moderator secret cannot undo a demotion";
   EXPECT_EQ(after->selected_role, ParticipantRole::kSpeaker);
@@ -412,14 +529,14 @@ TYPED_TEST(RegistryConformanceTest, RolesAccumulateButDemotionSticks) {
 
 TYPED_TEST(RegistryConformanceTest, PromotionIsMarkedUnlessTheModeratorSecretWasProven) {
   ASSERT_TRUE(this->Admit(Generate("Gina")));
-  auto promoted = this->Run(this->registry().SetRole("room", "Gina", ParticipantRole::kModerator));
+  auto promoted = this->Run(this->registry().SetRole("room", this->Id("Gina"), ParticipantRole::kModerator));
   ASSERT_TRUE(promoted && *promoted);
   EXPECT_TRUE((*promoted)->promoted);
   EXPECT_EQ((*promoted)->selected_role, ParticipantRole::kModerator);
 
   ASSERT_TRUE(this->Admit(Generate("Hank", ParticipantRole::kModerator)));
-  this->Run(this->registry().SetRole("room", "Hank", ParticipantRole::kSpeaker));
-  auto back = this->Run(this->registry().SetRole("room", "Hank", ParticipantRole::kModerator));
+  this->Run(this->registry().SetRole("room", this->Id("Hank"), ParticipantRole::kSpeaker));
+  auto back = this->Run(this->registry().SetRole("room", this->Id("Hank"), ParticipantRole::kModerator));
   ASSERT_TRUE(back && *back);
   EXPECT_FALSE((*back)->promoted);
   EXPECT_FALSE((*back)->demoted);
@@ -435,22 +552,22 @@ TYPED_TEST(RegistryConformanceTest, AGrantedModeratorRoleIsNotASecretProof) {
 }
 
 TYPED_TEST(RegistryConformanceTest, RoleChangesOfUnknownIdentitiesFindNothing) {
-  auto result = this->Run(this->registry().SetRole("room", "nobody", ParticipantRole::kModerator));
+  auto result = this->Run(this->registry().SetRole("room", this->Id("nobody"), ParticipantRole::kModerator));
   ASSERT_TRUE(result);
   EXPECT_FALSE(*result);
   ParticipantRecord ghost;
   ghost.identity = "nobody";
   EXPECT_TRUE(this->Run(this->registry().RestoreRoles("room", ghost)));
-  EXPECT_FALSE(this->Get("nobody"));
+  EXPECT_FALSE(this->Get(this->Id("nobody")));
   EXPECT_TRUE(this->Rooms().empty());
 }
 
 TYPED_TEST(RegistryConformanceTest, RestoreRolesUndoesAFailedRoleChange) {
   auto before = this->Admit(Generate("Moe", ParticipantRole::kModerator));
   ASSERT_TRUE(before);
-  this->Run(this->registry().SetRole("room", "Moe", ParticipantRole::kSpeaker));
+  this->Run(this->registry().SetRole("room", this->Id("Moe"), ParticipantRole::kSpeaker));
   this->Run(this->registry().RestoreRoles("room", *before));
-  auto after = this->Get("Moe");
+  auto after = this->Get(this->Id("Moe"));
   ASSERT_TRUE(after);
   EXPECT_EQ(after->roles, before->roles);
   EXPECT_EQ(after->selected_role, ParticipantRole::kModerator);
@@ -465,24 +582,24 @@ TYPED_TEST(RegistryConformanceTest, GetAndListReturnTheRecordAsAdmitted) {
   constexpr std::int64_t kJoined = 1'700'000'004'567;
   auto admitted = this->Admit(Generate("Nia", ParticipantRole::kModerator, kReserved));
   ASSERT_TRUE(admitted);
-  EXPECT_EQ(admitted->identity, "Nia");
+  EXPECT_EQ(admitted->identity.rfind("Nia-", 0), 0u) << admitted->identity;
   EXPECT_EQ(admitted->presence, Presence::kReserved);
   EXPECT_EQ(admitted->reserved_at_ms, kReserved);
   EXPECT_EQ(admitted->joined_at_ms, 0);
   EXPECT_GT(admitted->generation, 0u);
   EXPECT_EQ(admitted->generation, admitted->created_generation);
-  auto got = this->Get("Nia");
+  auto got = this->Get(this->Id("Nia"));
   ASSERT_TRUE(got);
   ExpectSameRecord(*got, *admitted);
 
-  ASSERT_TRUE(*this->Run(this->registry().MarkJoined("room", "Nia", "Nia", kJoined)));
-  auto joined = this->Get("Nia");
+  ASSERT_TRUE(*this->Run(this->registry().MarkJoined("room", this->Id("Nia"), "Nia", kJoined)));
+  auto joined = this->Get(this->Id("Nia"));
   ASSERT_TRUE(joined);
   EXPECT_EQ(joined->presence, Presence::kJoined);
   EXPECT_EQ(joined->joined_at_ms, kJoined);
 
   auto reload = Generate("Nia", ParticipantRole::kSpeaker, kJoined + 1);
-  reload.owned_identity = "Nia";
+  reload.owned_identity = this->Id("Nia");
   auto reused = this->Admit(reload);
   ASSERT_TRUE(reused);
   EXPECT_GT(reused->generation, admitted->generation) << "every admission is a new generation";
@@ -492,50 +609,62 @@ TYPED_TEST(RegistryConformanceTest, GetAndListReturnTheRecordAsAdmitted) {
   auto all = this->Run(this->registry().List("room"));
   ASSERT_TRUE(all);
   ASSERT_EQ(all->size(), 2u);
-  EXPECT_EQ((*all)[0].identity, "Abe") << "sorted by identity";
-  ExpectSameRecord((*all)[1], *this->Get("Nia"));
+  EXPECT_LT((*all)[0].identity, (*all)[1].identity) << "sorted by identity";
+  ExpectSameRecord((*all)[1], *this->Get(this->Id("Nia")));
   EXPECT_TRUE(this->Run(this->registry().List("empty"))->empty());
-  EXPECT_FALSE(this->Get("nobody"));
+  EXPECT_FALSE(this->Get(this->Id("nobody")));
 }
 
 // ---- Bans (§5.1) -----------------------------------------------------------------------------
 
 TYPED_TEST(RegistryConformanceTest, BanReleasesTheNameAndBlocksTheIdentityUntilTheMeetingEnds) {
   ASSERT_TRUE(this->Admit(Generate("Ivan")));
-  this->Run(this->registry().Ban("room", "Ivan"));
-  EXPECT_TRUE(*this->Run(this->registry().IsBanned("room", "Ivan")));
-  EXPECT_FALSE(*this->Run(this->registry().IsBanned("room", "Other")));
-  auto refused = this->Admit(Refresh("Ivan"));
+  this->Run(this->registry().Ban("room", this->Id("Ivan"), 1000));
+  EXPECT_TRUE(*this->Run(this->registry().IsBanned("room", this->Id("Ivan"))));
+  EXPECT_FALSE(*this->Run(this->registry().IsBanned("room", this->Id("Other"))));
+  auto refused = this->Admit(Refresh(this->Id("Ivan")));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
-  EXPECT_EQ(refused.error().message, "Participant 'Ivan' was removed from room 'room'");
+  EXPECT_EQ(refused.error().message, "Participant '" + this->Id("Ivan") + "' was removed from room 'room'");
   auto chosen = Generate("Someone");
-  chosen.identity = "Ivan";
+  chosen.identity = this->Id("Ivan");
   auto chosen_refused = this->Admit(chosen);
   ASSERT_FALSE(chosen_refused);
   EXPECT_EQ(chosen_refused.error().code, ErrorCode::kPermissionDenied);
-  auto joined = this->Run(this->registry().MarkJoined("room", "Ivan", "Ivan", 2000));
+  auto joined = this->Run(this->registry().MarkJoined("room", this->Id("Ivan"), "Ivan", 2000));
   ASSERT_TRUE(joined);
   EXPECT_FALSE(*joined) << "a banned identity joining must be removed again";
-  EXPECT_FALSE(this->Get("Ivan"));
+  auto kicked = this->Get(this->Id("Ivan"));
+  ASSERT_TRUE(kicked) << "its record stays, departed";
+  EXPECT_EQ(kicked->presence, Presence::kDeparted);
+  EXPECT_TRUE(this->Run(this->registry().List("room"))->empty());
 
   this->Run(this->registry().FinishMeeting("room", 3000));
-  EXPECT_FALSE(*this->Run(this->registry().IsBanned("room", "Ivan")));
-  EXPECT_TRUE(this->Admit(Refresh("Ivan")));
+  EXPECT_FALSE(*this->Run(this->registry().IsBanned("room", this->Id("Ivan"))));
+  EXPECT_TRUE(this->Admit(Refresh(this->Id("Ivan"))));
 }
 
 TYPED_TEST(RegistryConformanceTest, ABannedIdentityIsNotHandedOutAgain) {
-  ASSERT_TRUE(this->Admit(Generate("Kim")));
-  this->Run(this->registry().Ban("room", "Kim"));
-  EXPECT_EQ(this->Name(Generate("Kim")), "Kim_1");
-  this->Run(this->registry().Unban("room", "Kim"));
-  EXPECT_EQ(this->Name(Generate("Kim")), "Kim");
+  // A kicked participant's name is free again; its identity is never anybody else's.
+  auto kim = this->Admit(Generate("Kim"));
+  ASSERT_TRUE(kim);
+  this->Run(this->registry().Ban("room", kim->identity, 1000));
+  auto next = this->Admit(Generate("Kim"));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->name, "Kim");
+  EXPECT_NE(next->identity, kim->identity);
+  // A name equal to a banned caller-chosen identity is not handed out: whoever got it would be
+  // taken for the banned participant.
+  this->Run(this->registry().Ban("room", "Lou", 1000));
+  EXPECT_EQ(this->Name(Generate("Lou")), "Lou_1");
+  this->Run(this->registry().Unban("room", "Lou"));
+  EXPECT_EQ(this->Name(Generate("Lou")), "Lou");
 }
 
 TYPED_TEST(RegistryConformanceTest, ARoomWithOnlyBansIsListedUntilTheyAreLifted) {
-  this->Run(this->registry().Ban("room", "Lars"));
+  this->Run(this->registry().Ban("room", this->Id("Lars"), 1000));
   EXPECT_EQ(this->Rooms(), (std::vector<std::string>{"room"}));
-  this->Run(this->registry().Unban("room", "Lars"));
+  this->Run(this->registry().Unban("room", this->Id("Lars")));
   EXPECT_TRUE(this->Rooms().empty());
 }
 
@@ -546,7 +675,7 @@ TYPED_TEST(RegistryConformanceTest, CapacityCountsReservedAndJoined) {
   r.max_participants = 2;
   ASSERT_TRUE(this->Admit(r));
   ASSERT_TRUE(this->Admit(r));
-  ASSERT_TRUE(*this->Run(this->registry().MarkJoined("room", "p", "p", 1500)));
+  ASSERT_TRUE(*this->Run(this->registry().MarkJoined("room", this->Id("p"), "p", 1500)));
   auto full = this->Admit(r);
   ASSERT_FALSE(full);
   EXPECT_EQ(full.error().code, ErrorCode::kFailedPrecondition);
@@ -554,9 +683,9 @@ TYPED_TEST(RegistryConformanceTest, CapacityCountsReservedAndJoined) {
   EXPECT_EQ(full.error().message, "Room 'room' is full");
   // The same identity asking again is not a new participant.
   auto again = r;
-  again.owned_identity = "p";
+  again.owned_identity = this->Id("p");
   EXPECT_TRUE(this->Admit(again));
-  EXPECT_TRUE(this->Admit(Refresh("p_1")));
+  EXPECT_TRUE(this->Admit(Refresh(this->Id("p_1"))));
 }
 
 TYPED_TEST(RegistryConformanceTest, ARefusedAdmissionLeavesNoRoomBehind) {
@@ -570,26 +699,26 @@ TYPED_TEST(RegistryConformanceTest, ARefusedAdmissionLeavesNoRoomBehind) {
 TYPED_TEST(RegistryConformanceTest, RollbackUndoesOnlyTheReservationItCreated) {
   auto created = this->Admit(Generate("Jill"));
   ASSERT_TRUE(created);
-  this->Run(this->registry().Rollback("room", "Jill", created->generation + 1));
+  this->Run(this->registry().Rollback("room", this->Id("Jill"), created->generation + 1));
   EXPECT_EQ(this->Name(Generate("Jill")), "Jill_1") << "wrong generation: nothing rolled back";
-  this->Run(this->registry().Rollback("room", "Jill", created->generation));
+  this->Run(this->registry().Rollback("room", this->Id("Jill"), created->generation));
   EXPECT_EQ(this->Name(Generate("Jill")), "Jill");
 }
 
 TYPED_TEST(RegistryConformanceTest, RollbackKeepsEntriesThatExistedBeforeOrJoined) {
   ASSERT_TRUE(this->Admit(Generate("Ken")));
   auto reload = Generate("Ken");
-  reload.owned_identity = "Ken";
+  reload.owned_identity = this->Id("Ken");
   auto reused = this->Admit(reload);
   ASSERT_TRUE(reused);
-  this->Run(this->registry().Rollback("room", "Ken", reused->generation));
-  EXPECT_TRUE(this->Get("Ken")) << "the entry predates the failed admission";
+  this->Run(this->registry().Rollback("room", this->Id("Ken"), reused->generation));
+  EXPECT_TRUE(this->Get(this->Id("Ken"))) << "the entry predates the failed admission";
 
   auto created = this->Admit(Generate("Lea"));
   ASSERT_TRUE(created);
-  this->Run(this->registry().MarkJoined("room", "Lea", "Lea", 2000));
-  this->Run(this->registry().Rollback("room", "Lea", created->generation));
-  EXPECT_TRUE(this->Get("Lea")) << "a joined participant is not rolled back";
+  this->Run(this->registry().MarkJoined("room", this->Id("Lea"), "Lea", 2000));
+  this->Run(this->registry().Rollback("room", this->Id("Lea"), created->generation));
+  EXPECT_TRUE(this->Get(this->Id("Lea"))) << "a joined participant is not rolled back";
 }
 
 // ---- Lifetime (§3.3) -------------------------------------------------------------------------
@@ -598,7 +727,7 @@ TYPED_TEST(RegistryConformanceTest, FinishMeetingKeepsTokensIssuedAfterTheFinish
   ASSERT_TRUE(this->Admit(Generate("Old", ParticipantRole::kSpeaker, 1000)));
   ASSERT_TRUE(this->Admit(Generate("New", ParticipantRole::kSpeaker, 5000)));
   ASSERT_TRUE(this->Admit(Generate("Joiner", ParticipantRole::kSpeaker, 1000)));
-  this->Run(this->registry().MarkJoined("room", "Joiner", "Joiner", 4500));
+  this->Run(this->registry().MarkJoined("room", this->Id("Joiner"), "Joiner", 4500));
   this->Run(this->registry().FinishMeeting("room", 4000));
   EXPECT_EQ(this->Name(Generate("Old", ParticipantRole::kSpeaker, 6000)), "Old");
   EXPECT_EQ(this->Name(Generate("New", ParticipantRole::kSpeaker, 6000)), "New_1");
@@ -607,31 +736,31 @@ TYPED_TEST(RegistryConformanceTest, FinishMeetingKeepsTokensIssuedAfterTheFinish
 
 TYPED_TEST(RegistryConformanceTest, LeaveAfterAFreshTokenFallsBackToReserved) {
   ASSERT_TRUE(this->Admit(Generate("Kim", ParticipantRole::kSpeaker, 1000)));
-  this->Run(this->registry().MarkJoined("room", "Kim", "Kim", 2000));
+  this->Run(this->registry().MarkJoined("room", this->Id("Kim"), "Kim", 2000));
   auto reload = Generate("Kim", ParticipantRole::kSpeaker, 3000);
-  reload.owned_identity = "Kim";
+  reload.owned_identity = this->Id("Kim");
   ASSERT_TRUE(this->Admit(reload));
-  EXPECT_FALSE(this->Left("Kim", "Kim"));
-  EXPECT_EQ(this->Get("Kim")->presence, Presence::kReserved);
+  EXPECT_FALSE(this->Left(this->Id("Kim"), "Kim"));
+  EXPECT_EQ(this->Get(this->Id("Kim"))->presence, Presence::kReserved);
   EXPECT_EQ(this->Name(Generate("Kim")), "Kim_1");
-  EXPECT_FALSE(*this->Run(this->registry().ReleaseStale("room", "Kim", 3000))) << "not older than the limit";
-  EXPECT_TRUE(*this->Run(this->registry().ReleaseStale("room", "Kim", 4000)));
+  EXPECT_FALSE(*this->Run(this->registry().ReleaseStale("room", this->Id("Kim"), 3000))) << "not older than the limit";
+  EXPECT_TRUE(*this->Run(this->registry().ReleaseStale("room", this->Id("Kim"), 4000)));
   EXPECT_EQ(this->Name(Generate("Kim")), "Kim");
 }
 
 TYPED_TEST(RegistryConformanceTest, ReleaseStaleKeepsJoinedParticipants) {
   ASSERT_TRUE(this->Admit(Generate("Max", ParticipantRole::kSpeaker, 1000)));
-  this->Run(this->registry().MarkJoined("room", "Max", "Max", 2000));
-  EXPECT_FALSE(*this->Run(this->registry().ReleaseStale("room", "Max", 9000)));
-  EXPECT_FALSE(*this->Run(this->registry().ReleaseStale("room", "nobody", 9000)));
+  this->Run(this->registry().MarkJoined("room", this->Id("Max"), "Max", 2000));
+  EXPECT_FALSE(*this->Run(this->registry().ReleaseStale("room", this->Id("Max"), 9000)));
+  EXPECT_FALSE(*this->Run(this->registry().ReleaseStale("room", this->Id("nobody"), 9000)));
   EXPECT_FALSE(*this->Run(this->registry().ReleaseStale("elsewhere", "Max", 9000)));
-  EXPECT_TRUE(this->Get("Max"));
+  EXPECT_TRUE(this->Get(this->Id("Max")));
 }
 
 TYPED_TEST(RegistryConformanceTest, ExternalJoinBlocksItsName) {
-  this->Run(this->registry().MarkJoined("room", "TEST_PARTICIPANT", "TEST_PARTICIPANT", 1000));
+  this->Run(this->registry().MarkJoined("room", this->Id("TEST_PARTICIPANT"), "TEST_PARTICIPANT", 1000));
   EXPECT_EQ(this->Name(Generate("TEST_PARTICIPANT")), "TEST_PARTICIPANT_1");
-  auto joined = this->Get("TEST_PARTICIPANT");
+  auto joined = this->Get(this->Id("TEST_PARTICIPANT"));
   ASSERT_TRUE(joined);
   EXPECT_EQ(joined->presence, Presence::kJoined);
   EXPECT_TRUE(joined->roles.empty());
@@ -639,29 +768,29 @@ TYPED_TEST(RegistryConformanceTest, ExternalJoinBlocksItsName) {
 
 TYPED_TEST(RegistryConformanceTest, ExternalJoinUnderATakenNameFallsBackToItsIdentity) {
   ASSERT_TRUE(this->Admit(Generate("Uma")));
-  this->Run(this->registry().MarkJoined("room", "ext-1", "uma", 1000));
-  EXPECT_EQ(this->Get("ext-1")->name, "ext-1");
+  this->Run(this->registry().MarkJoined("room", this->Id("ext-1"), "uma", 1000));
+  EXPECT_EQ(this->Get(this->Id("ext-1"))->name, "ext-1");
   EXPECT_EQ(this->Name(Generate("ext-1")), "ext-1_1");
   // An empty name is the identity.
-  this->Run(this->registry().MarkJoined("room", "ext-2", "", 1000));
-  EXPECT_EQ(this->Get("ext-2")->name, "ext-2");
+  this->Run(this->registry().MarkJoined("room", this->Id("ext-2"), "", 1000));
+  EXPECT_EQ(this->Get(this->Id("ext-2"))->name, "ext-2");
 }
 
 TYPED_TEST(RegistryConformanceTest, ExternalJoinWhoseIdentityIsSomebodysNameHoldsNoName) {
   ASSERT_TRUE(this->Admit(Generate("Uma")));
-  this->Run(this->registry().MarkJoined("room", "UMA", "Uma", 1000));
-  auto nameless = this->Get("UMA");
+  this->Run(this->registry().MarkJoined("room", this->Id("UMA"), "Uma", 1000));
+  auto nameless = this->Get(this->Id("UMA"));
   ASSERT_TRUE(nameless);
   EXPECT_EQ(nameless->name, "UMA");
-  EXPECT_TRUE(this->Left("UMA", "UMA")) << "its own entry goes";
-  EXPECT_FALSE(this->Get("UMA"));
+  EXPECT_TRUE(this->Left(this->Id("UMA"), "UMA")) << "its own entry goes";
+  EXPECT_FALSE(this->Get(this->Id("UMA")));
   EXPECT_EQ(this->Name(Generate("uma")), "uma_1") << "but Uma keeps her name";
 }
 
 TYPED_TEST(RegistryConformanceTest, EmptyRoomsAreForgotten) {
   ASSERT_TRUE(this->Admit(Generate("Lou")));
   EXPECT_EQ(this->Rooms().size(), 1u);
-  this->Left("Lou", "Lou");
+  this->Left(this->Id("Lou"), "Lou");
   EXPECT_TRUE(this->Rooms().empty());
   EXPECT_FALSE(*this->Run(this->registry().MarkLeft("gone", "Lou", "Lou")));
   EXPECT_TRUE(this->Rooms().empty());

@@ -34,7 +34,8 @@ std::string Describe(const ParticipantRecord& r) {
   out += r.promoted ? "|promoted" : "|-";
   out += r.demoted ? "|demoted" : "|-";
   out += r.moderator_secret_holder ? "|secret" : "|-";
-  out += r.presence == Presence::kJoined ? "|joined" : "|reserved";
+  out += r.presence == Presence::kJoined ? "|joined" : r.presence == Presence::kDeparted ? "|departed" : "|reserved";
+  out += "|gv" + std::to_string(r.grant_version);
   out += "|" + std::to_string(r.reserved_at_ms) + "|" + std::to_string(r.joined_at_ms);
   out += r.generation == r.created_generation ? "|new" : "|reused";
   return out;
@@ -105,6 +106,8 @@ class RegistryDifferentialTest : public ::testing::TestWithParam<unsigned> {
   std::unique_ptr<RedisRegistry> redis_;
 };
 
+constexpr std::int64_t kFarFuture = 4'102'444'800'000;  // 2100-01-01
+
 TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
   constexpr int kSteps = 1500;
   std::mt19937 rng(GetParam());
@@ -118,7 +121,8 @@ TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
   // RestoreRoles), indexed alike.
   std::vector<std::uint64_t> generations[2];
   std::vector<ParticipantRecord> records[2];
-  std::int64_t now = 1000;
+  // Real epoch milliseconds in the future: Redis expires departed records at real times.
+  std::int64_t now = 1'900'000'000'000;
   ParticipantRegistry* registries[2] = {&in_process_, redis_.get()};
 
   for (int step = 0; step < kSteps; ++step) {
@@ -135,12 +139,12 @@ TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
       request.name = pick(names);
       if (request.mode == AdmissionRequest::Mode::kRefresh || chance(40)) request.owned_identity = identity;
       if (request.mode == AdmissionRequest::Mode::kGenerate && chance(15)) request.identity = pick(identities);
-      if (chance(30)) request.token_roles = {ParticipantRole::kModerator};
-      if (chance(20)) request.token_roles.push_back(ParticipantRole::kSpeaker);
+      request.identity_suffix = "s" + std::to_string(step);
       request.role = chance(40) ? ParticipantRole::kModerator : ParticipantRole::kSpeaker;
       request.role_from_grant = chance(20);
       if (chance(20)) request.max_participants = std::uniform_int_distribution<std::uint32_t>(0, 6)(rng);
       request.now_ms = now;
+      request.usable_until_ms = kFarFuture;  // Redis expires departed records at this real time
       what = "admit " + request.name;
       for (int i = 0; i < 2; ++i) {
         auto admitted = Run(registries[i]->Admit(request));
@@ -167,7 +171,7 @@ TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
       for (int i = 0; i < 2; ++i) answers[i] = Describe(Run(registries[i]->MarkLeft(room, identity, name)));
     } else if (op < 76) {
       what = "ban " + identity;
-      for (int i = 0; i < 2; ++i) answers[i] = Describe(Run(registries[i]->Ban(room, identity)));
+      for (int i = 0; i < 2; ++i) answers[i] = Describe(Run(registries[i]->Ban(room, identity, now)));
     } else if (op < 79) {
       what = "unban " + identity;
       for (int i = 0; i < 2; ++i) answers[i] = Describe(Run(registries[i]->Unban(room, identity)));
@@ -187,6 +191,9 @@ TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
       const std::int64_t before = now - std::uniform_int_distribution<int>(0, 200)(rng);
       what = "release stale " + identity;
       for (int i = 0; i < 2; ++i) answers[i] = Describe(Run(registries[i]->ReleaseStale(room, identity, before)));
+    } else if (op < 97) {
+      what = "get " + identity;
+      for (int i = 0; i < 2; ++i) answers[i] = Describe(Run(registries[i]->Get(room, identity)));
     } else {
       what = "banned? " + identity;
       for (int i = 0; i < 2; ++i) answers[i] = Describe(Run(registries[i]->IsBanned(room, identity)));

@@ -59,10 +59,10 @@ void LiveKitRooms::Remember(std::string_view room_id) {
   known_.insert(std::string(room_id));
 }
 
-boost::asio::awaitable<Result<void>> LiveKitRooms::Ensure(const domain::Room& room) {
+boost::asio::awaitable<Result<bool>> LiveKitRooms::Ensure(const domain::Room& room) {
   {
     std::lock_guard lock(mutex_);
-    if (known_.count(room.room_id) > 0) co_return Result<void>{};
+    if (known_.count(room.room_id) > 0) co_return false;
   }
   livekit::CreateRoomOptions create;
   create.name = room.room_id;
@@ -75,7 +75,7 @@ boost::asio::awaitable<Result<void>> LiveKitRooms::Ensure(const domain::Room& ro
     co_return Fail(LiveKitFailure(created.error(), "Unexpected error while creating LiveKit room"));
   }
   Remember(room.room_id);
-  co_return Result<void>{};
+  co_return true;
 }
 
 boost::asio::awaitable<Result<bool>> LiveKitRooms::Exists(std::string_view room_id) {

@@ -31,10 +31,11 @@ class LiveKitRooms {
   LiveKitRooms(livekit::RoomServiceClient& client, LiveKitRoomsOptions options);
 
   /// Creates the LiveKit room for `room` unless known to exist (CreateRoom is idempotent). Sends
-  /// the reference's metadata and Convene's maxParticipants.
+  /// the reference's metadata and Convene's maxParticipants. True when it asked LiveKit now (the
+  /// room was not known to exist).
   /// Errors: 503 `LiveKit Error` when LiveKit is unreachable, else 500
   /// `Unexpected error while creating LiveKit room`.
-  boost::asio::awaitable<Result<void>> Ensure(const domain::Room& room);
+  boost::asio::awaitable<Result<bool>> Ensure(const domain::Room& room);
   /// Whether LiveKit has the room (from memory, else ListRooms).
   boost::asio::awaitable<Result<bool>> Exists(std::string_view room_id);
   /// The LiveKit room is gone (deleted here, room_finished, reconciliation): forgets it and tells

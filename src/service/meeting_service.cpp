@@ -88,6 +88,8 @@ boost::asio::awaitable<Result<void>> MeetingService::ApplyMeetingEnd(std::string
   livekit_.Forget(room_id);
   co_await registry_.FinishMeeting(room_id, finished_at_ms);
   if (deleted) {
+    // The room is gone: so is what the registry recorded about its participants.
+    co_await registry_.ForgetRoom(room_id);
     auto removed = co_await recordings_.DeleteAllForRoom(room_id);
     if (!removed) spdlog::warn("deleting recordings of room '{}' failed: {}", room_id, removed.error().message);
   }
@@ -117,7 +119,7 @@ boost::asio::awaitable<Result<void>> MeetingService::Kick(std::string_view room_
     co_return Fail(ParticipantNotFound(room_id, identity));
   }
   // Ban before removing, so a quick rejoin with the same token is already refused.
-  auto banned = co_await registry_.Ban(room_id, identity);
+  auto banned = co_await registry_.Ban(room_id, identity, clock_.NowMs());
   if (!banned) co_return Fail(banned.error());
   auto removed = co_await livekit_.client().RemoveParticipant(room_id, identity);
   if (!removed && removed.error().code != ErrorCode::kNotFound) {
@@ -173,7 +175,7 @@ boost::asio::awaitable<Result<void>> MeetingService::ChangeRole(std::string_view
                        {"timestamp", now}};
   // The target gets a participant-scoped grant, never the room's permanent secret (deviations §2.2).
   json::object for_target = payload;
-  for_target["secret"] = grants_.Issue(room_id, identity, role);
+  for_target["secret"] = grants_.Issue(room_id, identity, role, (*record)->grant_version);
   livekit::SendDataOptions to_target;
   to_target.topic = std::string(kRoleUpdatedTopic);
   to_target.destination_identities = {std::string(identity)};
@@ -235,17 +237,47 @@ boost::asio::awaitable<Result<void>> MeetingService::ParticipantJoined(std::stri
     return store::UpdateAction::kSave;
   }, events);
   if (!updated) co_return Fail(updated.error());
+  if (!*updated) {
+    // The room was deleted: a token issued before cannot keep a meeting going in it.
+    refuse = true;
+    co_await registry_.ForgetRoom(room_id);
+  }
   if (started && events && wake_delivery_) wake_delivery_();
   if (refuse) {
-    auto removed = co_await livekit_.client().RemoveParticipant(room_id, participant.identity);
-    if (!removed && removed.error().code != ErrorCode::kNotFound) {
-      spdlog::warn("could not remove refused participant from room '{}': {}", room_id, removed.error().message);
-    }
+    co_await Refuse(room_id, participant.identity);
     co_return Result<void>{};
   }
-  if (*updated && (*updated)->status == RoomStatus::kActiveMeeting) TrackActive(room_id, true);
-  if (started && *updated && observer_ != nullptr) observer_->MeetingStarted(**updated);
+  if ((*updated)->status == RoomStatus::kActiveMeeting) TrackActive(room_id, true);
+  if (started && observer_ != nullptr) observer_->MeetingStarted(**updated);
   co_return Result<void>{};
+}
+
+boost::asio::awaitable<void> MeetingService::Refuse(std::string_view room_id, std::string_view identity) {
+  auto removed = co_await livekit_.client().RemoveParticipant(room_id, identity);
+  if (removed || removed.error().code == ErrorCode::kNotFound) {
+    std::lock_guard lock(refused_mutex_);
+    refused_.erase({std::string(room_id), std::string(identity)});
+    co_return;
+  }
+  // Kept until LiveKit confirms the participant is gone: reconciliation retries (deviations §5.1).
+  spdlog::warn("could not remove refused participant from room '{}' (retried): {}", room_id, removed.error().message);
+  std::lock_guard lock(refused_mutex_);
+  refused_.insert({std::string(room_id), std::string(identity)});
+}
+
+boost::asio::awaitable<void> MeetingService::RoomDeleted(std::string_view room_id) {
+  auto forgotten = co_await registry_.ForgetRoom(room_id);
+  if (!forgotten) spdlog::warn("forgetting the participants of deleted room '{}' failed: {}", room_id, forgotten.error().message);
+  TrackActive(room_id, false);
+  // Tokens issued before the deletion must not keep a LiveKit room: whoever is in it goes.
+  auto exists = co_await livekit_.Exists(room_id);
+  if (exists && !*exists) co_return;
+  auto deleted = co_await livekit_.client().DeleteRoom(room_id);
+  if (!deleted && deleted.error().code != ErrorCode::kNotFound) {
+    spdlog::warn("could not delete the LiveKit room of deleted room '{}': {}", room_id, deleted.error().message);
+    co_return;
+  }
+  livekit_.Forget(room_id);
 }
 
 boost::asio::awaitable<Result<void>> MeetingService::ParticipantLeft(std::string_view room_id,
@@ -293,7 +325,23 @@ boost::asio::awaitable<Result<std::size_t>> MeetingService::Reconcile() {
   auto registry_rooms = co_await registry_.Rooms();
   if (!registry_rooms) co_return Fail(registry_rooms.error());
   candidates.insert(registry_rooms->begin(), registry_rooms->end());
-  if (candidates.empty()) co_return std::size_t{0};
+
+  const std::int64_t now = clock_.NowMs();
+  std::size_t corrections = 0;
+  // Refused participants whose removal failed: again, until LiveKit confirms they are gone.
+  std::set<std::pair<std::string, std::string>> refused;
+  {
+    std::lock_guard lock(refused_mutex_);
+    refused = refused_;
+  }
+  for (const auto& [room_id, identity] : refused) {
+    co_await Refuse(room_id, identity);
+    ++corrections;
+  }
+  if (auto pruned = co_await registry_.Prune(now); !pruned) {
+    spdlog::warn("pruning the participant ledger failed: {}", pruned.error().message);
+  }
+  if (candidates.empty()) co_return corrections;
 
   std::vector<std::string> names(candidates.begin(), candidates.end());
   auto live = co_await livekit_.client().ListRooms(names);
@@ -301,8 +349,6 @@ boost::asio::awaitable<Result<std::size_t>> MeetingService::Reconcile() {
   std::set<std::string> live_names;
   for (const auto& r : *live) live_names.insert(r.name);
 
-  const std::int64_t now = clock_.NowMs();
-  std::size_t corrections = 0;
   for (const std::string& room_id : candidates) {
     if (live_names.count(room_id) == 0) {
       // LiveKit no longer has it: as if room_finished arrived (a lost or reordered webhook). Only
@@ -324,12 +370,29 @@ boost::asio::awaitable<Result<std::size_t>> MeetingService::Reconcile() {
     }
     auto participants = co_await livekit_.client().ListParticipants(room_id);
     if (!participants) continue;
+    // Who may not be there: everyone, when the room was deleted or is closed (a closed room has
+    // no meeting: whoever is in its LiveKit room joined after it closed), else the banned.
+    auto room = co_await store_.GetRoom(room_id);
+    if (!room) continue;
+    const bool refuse_all = !*room || (*room)->status == RoomStatus::kClosed;
+    if (!*room) co_await registry_.ForgetRoom(room_id);
     std::set<std::string> present;
     for (const auto& p : *participants) {
       if (p.IsEgress()) continue;
+      if (refuse_all) {
+        co_await Refuse(room_id, p.identity);
+        ++corrections;
+        continue;
+      }
+      auto admitted = co_await registry_.MarkJoined(room_id, p.identity, p.name, now);
+      if (admitted && !*admitted) {
+        co_await Refuse(room_id, p.identity);
+        ++corrections;
+        continue;
+      }
       present.insert(p.identity);
-      co_await registry_.MarkJoined(room_id, p.identity, p.name, now);
     }
+    if (refuse_all) continue;
     auto records = co_await registry_.List(room_id);
     if (!records) continue;
     for (const auto& record : *records) {

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
@@ -74,6 +75,9 @@ class MeetingService final : public MeetingTerminator {
   /// Deletes the LiveKit room and applies the room's meetingEndAction at once (deviations §5.2).
   /// Idempotent: without a live meeting nothing changes. 404 when the Meet room does not exist.
   boost::asio::awaitable<Result<void>> EndMeeting(std::string_view room_id) override;
+  /// The room was deleted from the store: its participant records go, and its LiveKit room with
+  /// whoever is in it (tokens issued before the deletion must not keep a meeting going).
+  boost::asio::awaitable<void> RoomDeleted(std::string_view room_id) override;
   /// Remove + ban until the meeting ends (deviations §5.1).
   boost::asio::awaitable<Result<void>> Kick(std::string_view room_id, std::string_view identity);
   /// Registry first, then LiveKit metadata, then the two `meet_participant_role_updated` signals.
@@ -100,6 +104,10 @@ class MeetingService final : public MeetingTerminator {
   /// The room_finished transition: only a room in `active_meeting` changes (deviations §6.2).
   boost::asio::awaitable<Result<void>> ApplyMeetingEnd(std::string_view room_id, std::int64_t finished_at_ms);
   void TrackActive(std::string_view room_id, bool active);
+  /// Removes a participant who may not be in the room (banned, room closed or deleted); when the
+  /// removal fails it is remembered and retried by every reconciliation pass until LiveKit
+  /// confirms the participant is gone.
+  boost::asio::awaitable<void> Refuse(std::string_view room_id, std::string_view identity);
   /// Events for the outbox, written in the store transaction of the room change (deviations §8):
   /// one `event_type` webhook when `*fired` was set by the mutator and webhooks are enabled.
   store::RoomEventsFn WebhookEvents(std::string event_type, const bool* fired);
@@ -117,6 +125,8 @@ class MeetingService final : public MeetingTerminator {
   std::function<void()> wake_delivery_;
   std::mutex active_mutex_;
   std::set<std::string> active_rooms_;
+  std::mutex refused_mutex_;
+  std::set<std::pair<std::string, std::string>> refused_;  // (room, identity) still to remove
 };
 
 }  // namespace convene::service

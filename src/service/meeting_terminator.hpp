@@ -15,6 +15,9 @@ class MeetingTerminator {
  public:
   virtual ~MeetingTerminator() = default;
   virtual boost::asio::awaitable<Result<void>> EndMeeting(std::string_view room_id) = 0;
+  /// The room is gone from the store (deleted now): whatever lives on for it elsewhere goes too.
+  /// Never fails the deletion; problems are logged.
+  virtual boost::asio::awaitable<void> RoomDeleted(std::string_view room_id) = 0;
 };
 
 }  // namespace convene::service

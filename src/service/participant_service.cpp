@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/authenticator.hpp"
+#include "domain/participant_identity.hpp"
 #include "registry/participant_registry.hpp"
 #include "service/livekit_rooms.hpp"
 #include "service/room_service.hpp"
@@ -28,19 +29,29 @@ Error ParticipantNotFound(std::string_view room_id, std::string_view identity) {
 
 ParticipantService::ParticipantService(RoomService& rooms, registry::ParticipantRegistry& registry,
                                        LiveKitRooms& livekit, const tokens::ParticipantTokenCodec& token_codec,
-                                       const tokens::RoleGrantCodec& grants, const Clock& clock,
+                                       const tokens::RoleGrantCodec& grants, const Clock& clock, Random& random,
                                        ParticipantServiceOptions options)
     : rooms_(rooms), registry_(registry), livekit_(livekit), token_codec_(token_codec), grants_(grants),
-      clock_(clock), options_(options) {}
+      clock_(clock), random_(random), options_(options) {}
 
 boost::asio::awaitable<Result<RoomAccess>> ParticipantService::ResolveAccess(std::string_view room_id,
-                                                                             std::string_view secret) {
+                                                                             std::string_view secret,
+                                                                             GrantUse use) {
   auto room = co_await rooms_.Get(room_id);
   if (!room) co_return Fail(room.error());
   RoomAccess access;
   if (tokens::RoleGrantCodec::LooksLikeGrant(secret)) {
-    auto grant = grants_.Verify(secret);
+    const auto expiry = use == GrantUse::kRefresh ? tokens::RoleGrantCodec::Expiry::kAllowExpired
+                                                  : tokens::RoleGrantCodec::Expiry::kMustBeValid;
+    auto grant = grants_.Verify(secret, expiry);
     if (!grant || grant->room_id != room->room_id) {
+      co_return Fail(domain::UnrecognizedSecret(secret, room_id));
+    }
+    // A grant stands only while the registry still records what it granted, at the version it
+    // was issued at: a later role change or the end of the meeting voids it (deviations §2.2).
+    auto record = co_await registry_.Get(room->room_id, grant->identity);
+    if (!record) co_return Fail(record.error());
+    if (!*record || (*record)->grant_version != grant->version || !(*record)->HasRole(grant->role)) {
       co_return Fail(domain::UnrecognizedSecret(secret, room_id));
     }
     access.role = grant->role;
@@ -74,14 +85,14 @@ IssuedToken ParticipantService::Sign(tokens::ParticipantClaims claims) const {
 
 boost::asio::awaitable<Result<IssuedToken>> ParticipantService::AdmitNamed(
     const ParticipantTokenRequest& request, const RoomAccess& access, bool refresh,
-    std::optional<std::string> owned_identity, std::vector<ParticipantRole> token_roles) {
+    std::optional<std::string> owned_identity) {
   registry::AdmissionRequest admission;
   admission.mode = refresh ? registry::AdmissionRequest::Mode::kRefresh : registry::AdmissionRequest::Mode::kGenerate;
   admission.room_id = access.room.room_id;
   admission.name = *request.name;
   if (!refresh) admission.identity = request.identity;
   admission.owned_identity = std::move(owned_identity);
-  admission.token_roles = std::move(token_roles);
+  admission.identity_suffix = domain::IdentitySuffixFrom(random_.Bytes(domain::kIdentitySuffixChars));
   admission.role = access.role;
   admission.role_from_grant = access.from_grant;
   // The room's own limit, within the deployment's: a full room answers 409 `Room '<id>' is full`.
@@ -91,14 +102,35 @@ boost::asio::awaitable<Result<IssuedToken>> ParticipantService::AdmitNamed(
     admission.max_participants = cap;
   }
   admission.now_ms = clock_.NowMs();
+  // The record outlives the token it is about to back by the refresh grace (deviations §5.1).
+  admission.usable_until_ms =
+      admission.now_ms + (token_codec_.ttl_seconds() + options_.refresh_grace_seconds) * 1000;
   auto record = co_await registry_.Admit(std::move(admission));
   if (!record) co_return Fail(record.error());
 
   // The reservation exists now; every later failure must undo it (R11).
+  const std::string& room_id = access.room.room_id;
   auto ensured = co_await livekit_.Ensure(access.room);
   if (!ensured) {
-    co_await registry_.Rollback(access.room.room_id, record->identity, record->generation);
+    co_await registry_.Rollback(room_id, record->identity, record->generation);
     co_return Fail(ensured.error());
+  }
+  if (*ensured) {
+    // The LiveKit room was created just now, from a room read before: if the room was deleted
+    // meanwhile, its deletion may have run before the LiveKit room existed and left it behind.
+    // Deleting it here leaves no orphan (whichever of the two runs last removes it).
+    auto still = co_await rooms_.Get(room_id);
+    if (!still) {
+      co_await registry_.Rollback(room_id, record->identity, record->generation);
+      if (still.error().code == ErrorCode::kNotFound) {
+        auto removed = co_await livekit_.client().DeleteRoom(room_id);
+        if (!removed && removed.error().code != ErrorCode::kNotFound) {
+          spdlog::warn("could not delete the LiveKit room of deleted room '{}': {}", room_id, removed.error().message);
+        }
+        livekit_.Forget(room_id);
+      }
+      co_return Fail(still.error());
+    }
   }
   tokens::ParticipantClaims claims;
   claims.room_id = access.room.room_id;
@@ -116,24 +148,24 @@ boost::asio::awaitable<Result<IssuedToken>> ParticipantService::Generate(
 
   // A previous token counts only if it verifies, is unexpired and is for this very room
   // (deviations §1.3; fixes B1, B2). Anything else is silently ignored, as the reference does.
-  std::optional<tokens::ParticipantClaims> previous;
-  if (previous_cookie) {
-    previous = token_codec_.Verify(*previous_cookie, tokens::ParticipantTokenCodec::Expiry::kMustBeValid);
-    if (previous && previous->room_id != access.room.room_id) previous.reset();
-  }
+  // It proves which identity its holder has, nothing more: roles come from the registry's record
+  // of that identity (deviations §1.5).
   std::optional<std::string> owned_identity;
-  std::vector<ParticipantRole> token_roles;
   if (access.from_grant) {
-    // A role grant is proof of being the participant it was issued to.
+    // A role grant is proof of being the participant it was issued to, and of nobody else.
+    if (request.identity && *request.identity != access.grant_identity) {
+      co_return Fail(domain::UnrecognizedSecret(request.secret, access.room.room_id));
+    }
     owned_identity = access.grant_identity;
-    if (previous && previous->identity == access.grant_identity) token_roles = previous->roles;
-  } else if (previous && previous->identity) {
-    owned_identity = previous->identity;
-    token_roles = previous->roles;
+  } else if (previous_cookie) {
+    auto previous = token_codec_.Verify(*previous_cookie, tokens::ParticipantTokenCodec::Expiry::kMustBeValid);
+    if (previous && previous->room_id == access.room.room_id && previous->identity) {
+      owned_identity = previous->identity;
+    }
   }
 
   if (request.name) {
-    co_return co_await AdmitNamed(request, access, false, std::move(owned_identity), std::move(token_roles));
+    co_return co_await AdmitNamed(request, access, false, std::move(owned_identity));
   }
 
   // A token without a name (the frontend's pre-join check) reserves nothing and cannot join; it
@@ -199,7 +231,7 @@ boost::asio::awaitable<Result<IssuedToken>> ParticipantService::Refresh(
       co_return Fail(ParticipantNotFound(room_id, identity));
     }
   }
-  co_return co_await AdmitNamed(request, access, true, identity, previous->roles);
+  co_return co_await AdmitNamed(request, access, true, identity);
 }
 
 }  // namespace convene::service

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/clock.hpp"
+#include "core/random.hpp"
 #include "core/result.hpp"
 #include "domain/participant_role.hpp"
 #include "domain/room.hpp"
@@ -64,10 +65,18 @@ class ParticipantService {
  public:
   ParticipantService(RoomService& rooms, registry::ParticipantRegistry& registry, LiveKitRooms& livekit,
                      const tokens::ParticipantTokenCodec& token_codec, const tokens::RoleGrantCodec& grants,
-                     const Clock& clock, ParticipantServiceOptions options);
+                     const Clock& clock, Random& random, ParticipantServiceOptions options);
 
-  /// 404 `Room '<id>' does not exist`; 400 `Secret '<s>' is not recognized for room '<id>'`.
-  boost::asio::awaitable<Result<RoomAccess>> ResolveAccess(std::string_view room_id, std::string_view secret);
+  /// How a role grant presented as the secret is to be used.
+  enum class GrantUse {
+    kStandalone,  // generate, role check: the grant must be unexpired
+    kRefresh,     // refresh of the identity it names: an expired grant still proves that identity
+  };
+  /// 404 `Room '<id>' does not exist`; 400 `Secret '<s>' is not recognized for room '<id>'` — also
+  /// for a role grant whose identity no longer holds the role it granted at that grant version
+  /// (a later role change, the end of the meeting).
+  boost::asio::awaitable<Result<RoomAccess>> ResolveAccess(std::string_view room_id, std::string_view secret,
+                                                           GrantUse use = GrantUse::kStandalone);
 
   /// `previous_cookie`: the OvMeetParticipantToken cookie, if any (generate reads it in both modes).
   boost::asio::awaitable<Result<IssuedToken>> Generate(const ParticipantTokenRequest& request,
@@ -82,8 +91,7 @@ class ParticipantService {
   Result<void> CheckOpen(const domain::Room& room) const;
   boost::asio::awaitable<Result<IssuedToken>> AdmitNamed(const ParticipantTokenRequest& request,
                                                          const RoomAccess& access, bool refresh,
-                                                         std::optional<std::string> owned_identity,
-                                                         std::vector<domain::ParticipantRole> token_roles);
+                                                         std::optional<std::string> owned_identity);
   IssuedToken Sign(tokens::ParticipantClaims claims) const;
 
   RoomService& rooms_;
@@ -92,6 +100,7 @@ class ParticipantService {
   const tokens::ParticipantTokenCodec& token_codec_;
   const tokens::RoleGrantCodec& grants_;
   const Clock& clock_;
+  Random& random_;
   ParticipantServiceOptions options_;
 };
 

@@ -110,6 +110,9 @@ boost::asio::awaitable<Result<DeletionOutcome>> RoomService::Delete(
     auto ended = co_await terminator_->EndMeeting(room_id);
     if (!ended) co_return Fail(ended.error());
   }
+  if (decision.effect == domain::DeletionEffect::kDeleteNow && terminator_ != nullptr) {
+    co_await terminator_->RoomDeleted(room_id);
+  }
 
   DeletionOutcome outcome;
   outcome.decision = decision;

@@ -100,9 +100,36 @@ CREATE INDEX outbox_pending_by_key ON webhook_outbox (ordering_key, seq)
 CREATE INDEX outbox_by_status ON webhook_outbox (status, seq);
 )sql";
 
+// Notes on migration 3 (the participant ledger, deviations §5.1):
+// - One row per participant identity a token was issued to (or that was kicked), kept until no
+//   token for it can be used (usable_until_ms), so roles, demotions and bans survive the
+//   participant's departure and a restart. roles is the ordered, comma-separated role list.
+// - participant_identities_by_expiry serves the periodic prune; the partial index on banned rows
+//   serves the start-up load of the bans (few rows), without scanning the ledger.
+constexpr std::string_view kCreateParticipantLedger = R"sql(
+CREATE TABLE participant_identities (
+  room_id                  TEXT    NOT NULL,
+  identity                 TEXT    NOT NULL,
+  name                     TEXT    NOT NULL,
+  roles                    TEXT    NOT NULL,
+  selected_role            TEXT    NOT NULL,
+  promoted                 INTEGER NOT NULL CHECK (promoted IN (0, 1)),
+  demoted                  INTEGER NOT NULL CHECK (demoted IN (0, 1)),
+  moderator_secret_holder  INTEGER NOT NULL CHECK (moderator_secret_holder IN (0, 1)),
+  banned                   INTEGER NOT NULL CHECK (banned IN (0, 1)),
+  grant_version            INTEGER NOT NULL CHECK (grant_version BETWEEN 0 AND 4294967295),
+  usable_until_ms          INTEGER NOT NULL,
+  PRIMARY KEY (room_id, identity)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX participant_identities_by_expiry ON participant_identities (usable_until_ms);
+CREATE INDEX participant_identities_banned ON participant_identities (room_id) WHERE banned = 1;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "rooms table", kCreateRooms},
     Migration{2, "settings and webhook outbox", kCreateSettingsAndOutbox},
+    Migration{3, "participant ledger", kCreateParticipantLedger},
 };
 
 // Versions must be 1..N in order: Migrate() relies on it to pick the pending steps.

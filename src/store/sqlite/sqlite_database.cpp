@@ -4,6 +4,7 @@
 
 #include "store/sqlite/sqlite_connections.hpp"
 #include "store/sqlite/sqlite_outbox_store.hpp"
+#include "store/sqlite/sqlite_participant_ledger_store.hpp"
 #include "store/sqlite/sqlite_room_store.hpp"
 #include "store/sqlite/sqlite_settings_store.hpp"
 
@@ -19,7 +20,8 @@ SqliteDatabase::SqliteDatabase(std::unique_ptr<Connections> connections)
     : connections_(std::move(connections)),
       rooms_(std::make_unique<SqliteRoomStore>(*connections_)),
       settings_(std::make_unique<SqliteSettingsStore>(*connections_)),
-      outbox_(std::make_unique<SqliteOutboxStore>(*connections_)) {}
+      outbox_(std::make_unique<SqliteOutboxStore>(*connections_)),
+      participant_ledger_(std::make_unique<SqliteParticipantLedgerStore>(*connections_)) {}
 
 SqliteDatabase::~SqliteDatabase() { Close(); }
 

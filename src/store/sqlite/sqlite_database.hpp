@@ -9,6 +9,7 @@ namespace convene::store::sqlite {
 
 class Connections;
 class SqliteOutboxStore;
+class SqliteParticipantLedgerStore;
 class SqliteRoomStore;
 class SqliteSettingsStore;
 
@@ -32,6 +33,7 @@ class SqliteDatabase {
   SqliteRoomStore& Rooms() { return *rooms_; }
   SqliteSettingsStore& Settings() { return *settings_; }
   SqliteOutboxStore& Outbox() { return *outbox_; }
+  SqliteParticipantLedgerStore& ParticipantLedger() { return *participant_ledger_; }
 
   /// Graceful shutdown of every store: blocks until every write queued before the call has
   /// committed, then closes the connections. Later calls on any store fail with kUnavailable.
@@ -51,6 +53,7 @@ class SqliteDatabase {
   std::unique_ptr<SqliteRoomStore> rooms_;
   std::unique_ptr<SqliteSettingsStore> settings_;
   std::unique_ptr<SqliteOutboxStore> outbox_;
+  std::unique_ptr<SqliteParticipantLedgerStore> participant_ledger_;
 };
 
 }  // namespace convene::store::sqlite

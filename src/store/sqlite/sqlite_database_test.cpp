@@ -88,7 +88,7 @@ TEST_F(SqliteDatabaseTest, MigratesAVersionOneDatabaseKeepingItsRooms) {
   }
   auto db = MustOpen();
   ASSERT_TRUE(db);
-  EXPECT_EQ(RawDb().QueryInt64("PRAGMA user_version").value_or(-1), 2);
+  EXPECT_EQ(RawDb().QueryInt64("PRAGMA user_version").value_or(-1), LatestSchemaVersion());
   Result<std::optional<Room>> old = Run(db->Rooms().GetRoom("old"));
   ASSERT_TRUE(old && *old) << (old ? "absent" : old.error().message);
   EXPECT_EQ((*old)->room_name, "Old");

@@ -111,15 +111,15 @@ TEST_F(SqliteRoomStoreTest, ReopeningIsIdempotentAndSetsUserVersionAndWal) {
   }
   Db db = RawDb();
   EXPECT_EQ(db.QueryInt64("PRAGMA user_version").value_or(-1), LatestSchemaVersion());
-  EXPECT_EQ(db.QueryInt64("PRAGMA user_version").value_or(-1), 2);
+  EXPECT_EQ(db.QueryInt64("PRAGMA user_version").value_or(-1), 3);
   EXPECT_EQ(db.QueryText("PRAGMA journal_mode").value_or(""), "wal");
   EXPECT_EQ(db.QueryInt64("SELECT count(*) FROM rooms").value_or(-1), 3);
   // rooms (migration 1); settings and outbox tables (migration 2; sqlite_sequence comes with
-  // AUTOINCREMENT).
+  // AUTOINCREMENT); the participant ledger (migration 3).
   EXPECT_EQ(db.QueryText("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema"
                          " WHERE type = 'table' ORDER BY name)")
                 .value_or(""),
-            "api_keys,global_config,rooms,sqlite_sequence,users,webhook_outbox");
+            "api_keys,global_config,participant_identities,rooms,sqlite_sequence,users,webhook_outbox");
   // STRICT is on: a wrong type is rejected, not coerced.
   Result<void> strict = db.Exec(
       "INSERT INTO rooms VALUES ('x', 'n', 'not-a-number', NULL, 'force', 'force', 1, NULL, 1, 1,"

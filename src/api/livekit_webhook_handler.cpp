@@ -59,6 +59,12 @@ boost::asio::awaitable<Response> LiveKitWebhookHandler::Receive(Request& req) {
       if (!event->id.empty()) co_await seen_events_.Forget(event->id);
       co_return Response::FromError(room.error());
     }
+    // No such Meet room (deleted): a participant who joined it with a token Convene issued before
+    // the deletion (LiveKit re-created the room on join) must not keep a meeting going there.
+    if (event->event == "participant_joined" && event->participant &&
+        meetings_.IssuedByThisDeployment(*event->participant)) {
+      co_await meetings_.RefuseInDeletedRoom(room_name, *event->participant);
+    }
     co_return Response::Text(200, "", "");
   }
 

@@ -68,7 +68,9 @@ std::uint64_t ParticipantLedger::RecordWithSeq(Change change) {
       pending_wide_.clear();
     } else if (!flushing_) {
       flushing_ = true;
-      asio::co_spawn(*executor_, FlushLoop(), asio::detached);
+      // Posted, never run inline: co_spawn may start the coroutine on this thread at once, which
+      // would take mutex_ again here (and run the flusher under the caller's room lock).
+      asio::post(*executor_, [this] { asio::co_spawn(*executor_, FlushLoop(), asio::detached); });
     }
   }
   if (!inline_batch.empty()) ApplyInline(std::move(inline_batch));

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -263,6 +264,28 @@ boost::asio::awaitable<void> MeetingService::Refuse(std::string_view room_id, st
   spdlog::warn("could not remove refused participant from room '{}' (retried): {}", room_id, removed.error().message);
   std::lock_guard lock(refused_mutex_);
   refused_.insert({std::string(room_id), std::string(identity)});
+}
+
+bool MeetingService::IssuedByThisDeployment(const livekit::Participant& participant) const {
+  boost::system::error_code ec;
+  json::value metadata = json::parse(participant.metadata, ec);
+  if (ec || !metadata.is_object()) return false;
+  const json::object& o = metadata.get_object();
+  const json::value* url = o.if_contains("livekitUrl");
+  const json::value* roles = o.if_contains("roles");
+  return url != nullptr && url->is_string() && url->get_string() == options_.livekit_url && roles != nullptr &&
+         roles->is_array();
+}
+
+boost::asio::awaitable<void> MeetingService::RefuseInDeletedRoom(std::string_view room_id,
+                                                                 const livekit::Participant& participant) {
+  auto deleted = co_await livekit_.client().DeleteRoom(room_id);
+  if (deleted || deleted.error().code == ErrorCode::kNotFound) {
+    livekit_.Forget(room_id);
+    co_return;
+  }
+  spdlog::warn("could not delete the LiveKit room of deleted room '{}': {}", room_id, deleted.error().message);
+  co_await Refuse(room_id, participant.identity);
 }
 
 boost::asio::awaitable<void> MeetingService::RoomDeleted(std::string_view room_id) {

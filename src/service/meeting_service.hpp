@@ -93,6 +93,13 @@ class MeetingService final : public MeetingTerminator {
   boost::asio::awaitable<Result<void>> ParticipantLeft(std::string_view room_id,
                                                        const livekit::Participant& participant);
   boost::asio::awaitable<Result<void>> RoomFinished(std::string_view room_id, std::int64_t finished_at_ms);
+  /// Whether a LiveKit participant joined with a token this deployment issued: its metadata is the
+  /// one Convene writes into participant tokens (this LIVEKIT_URL and a role list).
+  bool IssuedByThisDeployment(const livekit::Participant& participant) const;
+  /// A participant joined the LiveKit room of a Meet room that no longer exists (LiveKit created
+  /// it again on join): the LiveKit room goes, with whoever is in it; if that fails, the
+  /// participant is refused (removed, retried by reconciliation).
+  boost::asio::awaitable<void> RefuseInDeletedRoom(std::string_view room_id, const livekit::Participant& participant);
 
   /// One reconciliation pass (deviations §6.3). Returns the number of corrections made.
   boost::asio::awaitable<Result<std::size_t>> Reconcile();

@@ -52,12 +52,13 @@ async function live(speakers = ['SPK']) {
 describe('B1–B4, B12: tokens', () => {
   it('B1: a forged previous token on refresh is refused (reference: copies its moderator role into a signed token)', async () => {
     const { room, ps } = await live(['Eve']);
+    // Forged for Eve's real identity: only the signature is wrong.
     const forged = signJwt({
-      iss: 'devkey', sub: 'Eve', name: 'Eve', nbf: 0, exp: nowSeconds() + 3600,
+      iss: 'devkey', sub: ps.Eve.identity, name: 'Eve', nbf: 0, exp: nowSeconds() + 3600,
       video: { roomJoin: true, room: room.roomId }, metadata: moderatorMetadata(s.livekitUrl),
     }, { secret: 'guessed' });
     assertError(
-      await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Eve', participantIdentity: 'Eve' }, { refresh: true, previous: forged }),
+      await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Eve', participantIdentity: ps.Eve.identity }, { refresh: true, previous: forged }),
       400, 'Participant Error', 'Invalid participant token',
     );
     assert.ok(ps.Eve);
@@ -65,15 +66,20 @@ describe('B1–B4, B12: tokens', () => {
 
   it('B1: a forged previous token in the cookie on generate grants nothing', async () => {
     const room = await s.createRoom();
-    const forged = signJwt({ iss: 'devkey', sub: 'F', name: 'F', nbf: 0, exp: nowSeconds() + 3600, video: { roomJoin: true, room: room.roomId }, metadata: moderatorMetadata(s.livekitUrl) }, { secret: 'x' });
+    // Forged for an identity the registry records as a moderator: only the signature is wrong.
+    const f = await s.participant(room, 'F', 'moderator');
+    const forged = signJwt({ iss: 'devkey', sub: f.identity, name: 'F', nbf: 0, exp: nowSeconds() + 3600, video: { roomJoin: true, room: room.roomId }, metadata: moderatorMetadata(s.livekitUrl) }, { secret: 'x' });
     const t = await s.token({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'F' }, { cookie: forged });
     assert.deepEqual(tokenRoles(t), ['speaker']);
+    assert.notEqual(decodeJwt(t).payload.sub, f.identity);
   });
 
   it("B2: a moderator of room A opening room B with B's speaker secret is only a speaker in B", async () => {
     const a = await s.createRoom({ roomName: 'A' });
     const b = await s.createRoom({ roomName: 'B' });
     const modA = await s.token({ roomId: a.roomId, secret: a.secrets.moderator, participantName: 'Mia' });
+    // The same identity is a moderator of B as well: A's token must not prove it in B.
+    await s.token({ roomId: b.roomId, secret: b.secrets.moderator, participantName: 'Mia', participantIdentity: decodeJwt(modA).payload.sub });
     const tB = await s.token({ roomId: b.roomId, secret: b.secrets.speaker, participantName: 'Mia' }, { cookie: modA });
     assert.deepEqual(tokenRoles(tB), ['speaker']);
     assertError(await s.endMeeting(b.roomId, tB, 'moderator'), 403, ...INSUFFICIENT);
@@ -83,11 +89,11 @@ describe('B1–B4, B12: tokens', () => {
     const { room, mod } = await live();
     const boss = await s.participant(room, 'Boss', 'moderator');
     await s.join(boss.token);
-    assertStatus(await s.changeRole(room.roomId, 'Boss', 'speaker', mod.token), 200);
-    assert.deepEqual(JSON.parse(s.lkParticipant(room.roomId, 'Boss').metadata).roles.map((r) => r.role), ['speaker']);
+    assertStatus(await s.changeRole(room.roomId, boss.identity, 'speaker', mod.token), 200);
+    assert.deepEqual(JSON.parse(s.lkParticipant(room.roomId, boss.identity).metadata).roles.map((r) => r.role), ['speaker']);
     assertError(await s.endMeeting(room.roomId, boss.token, 'moderator'), 403, ...INSUFFICIENT);
     const res = await s.tokenRequest(
-      { roomId: room.roomId, secret: room.secrets.moderator, participantName: 'Boss', participantIdentity: 'Boss' },
+      { roomId: room.roomId, secret: room.secrets.moderator, participantName: 'Boss', participantIdentity: boss.identity },
       { refresh: true, previous: boss.token },
     );
     if (res.status === 200) assert.ok(!tokenRoles(res.body.token).includes('moderator'), res.text);
@@ -95,8 +101,8 @@ describe('B1–B4, B12: tokens', () => {
   });
 
   it('B3 / §13.4: promotion sends a role grant, never the permanent moderator secret', async () => {
-    const { room, mod } = await live(['Pro']);
-    assertStatus(await s.changeRole(room.roomId, 'Pro', 'moderator', mod.token), 200);
+    const { room, mod, ps } = await live(['Pro']);
+    assertStatus(await s.changeRole(room.roomId, ps.Pro.identity, 'moderator', mod.token), 200);
     const packets = s.dataPackets(room.roomId, ROLE_UPDATED_TOPIC);
     for (const p of packets) assert.ok(!p.data.includes(room.secrets.moderator), 'the moderator secret never travels');
     const grant = JSON.parse(packets[0].data).secret;
@@ -107,7 +113,7 @@ describe('B1–B4, B12: tokens', () => {
     const { room, ps } = await live(['Victim', 'Attacker']);
     assertError(
       await s.tokenRequest(
-        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Victim', participantIdentity: 'Victim' },
+        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Victim', participantIdentity: ps.Victim.identity },
         { refresh: true, previous: ps.Attacker.token },
       ),
       403, ...INSUFFICIENT,
@@ -115,10 +121,11 @@ describe('B1–B4, B12: tokens', () => {
   });
 
   it('B4: generate refuses a caller-chosen identity of a present participant (reference: 200, LiveKit kicks the victim)', async () => {
-    const { room } = await live(['Victim2']);
+    const { room, ps } = await live(['Victim2']);
+    const victim = ps.Victim2.identity;
     assertError(
-      await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'X', participantIdentity: 'Victim2' }),
-      409, 'Participant Error', `Participant 'Victim2' already exists in room '${room.roomId}'`,
+      await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'X', participantIdentity: victim }),
+      409, 'Participant Error', `Participant '${victim}' already exists in room '${room.roomId}'`,
     );
   });
 
@@ -151,7 +158,7 @@ describe('B7–B11: meetings and webhooks', () => {
     const mod = await s.participant(room, 'M', 'moderator');
     const solo = await s.participant(room, 'Solo', 'speaker');
     await s.join(solo.token);
-    assertStatus(await s.changeRole(room.roomId, 'Solo', 'moderator', mod.token), 200);
+    assertStatus(await s.changeRole(room.roomId, solo.identity, 'moderator', mod.token), 200);
     const packets = s.dataPackets(room.roomId, ROLE_UPDATED_TOPIC);
     assert.equal(packets.length, 1);
     assert.equal(packets.filter((p) => p.destinationIdentities.length === 0 && p.destinationSids.length === 0).length, 0);
@@ -168,11 +175,14 @@ describe('B7–B11: meetings and webhooks', () => {
     const room = await s.createRoom();
     const first = await s.participant(room, 'Twice', 'speaker');
     await s.join(first.token);
-    await s.leave(room.roomId, 'Twice');
+    await s.leave(room.roomId, first.identity);
     const original = s.webhooks({ event: 'participant_left', room: room.roomId }).at(-1);
-    const second = await s.participant(room, 'Twice', 'speaker');
-    assert.equal(second.name, 'Twice');
-    await s.join(second.token);
+    // The same holder comes back (its previous token in the cookie): same identity, same name, so
+    // that a second processing of the old participant_left would release the name it holds now.
+    const second = await s.token({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Twice' }, { cookie: first.token });
+    assert.equal(decodeJwt(second).payload.sub, first.identity);
+    assert.equal(decodeJwt(second).payload.name, 'Twice');
+    await s.join(second);
     await sleep(5500);
     assertStatus(await s.postWebhook(original.body), 200);
     assert.equal((await s.participant(room, 'Twice', 'speaker')).name, 'Twice_1');
@@ -180,10 +190,10 @@ describe('B7–B11: meetings and webhooks', () => {
 
   it('B11: a kicked participant cannot come back with its token (reference: rejoins freely)', async () => {
     const { room, mod, ps } = await live(['Out']);
-    assertStatus(await s.kick(room.roomId, 'Out', mod.token), 200);
+    assertStatus(await s.kick(room.roomId, ps.Out.identity, mod.token), 200);
     await s.settle();
     await s.tryJoin(ps.Out.token);
-    await s.waitFor(() => !s.lkIdentities(room.roomId).includes('Out'), 5000, { label: 'removed again' });
+    await s.waitFor(() => !s.lkIdentities(room.roomId).includes(ps.Out.identity), 5000, { label: 'removed again' });
   });
 
   it('B11: end meeting updates the room status itself (reference: waits for room_finished)', async () => {
@@ -268,9 +278,9 @@ describe('R3, R4, R6, R7, R10, R11: names', () => {
 describe('Deviations §2.3, §6.4', () => {
   it('§2.3: a promoted participant does not see moderatorUrl (reference: a moderator token shows it)', async () => {
     const { room, mod, ps } = await live(['Up']);
-    assertStatus(await s.changeRole(room.roomId, 'Up', 'moderator', mod.token), 200);
+    assertStatus(await s.changeRole(room.roomId, ps.Up.identity, 'moderator', mod.token), 200);
     const grant = JSON.parse(s.dataPackets(room.roomId, ROLE_UPDATED_TOPIC)[0].data).secret;
-    const t = await s.refresh({ roomId: room.roomId, secret: grant, participantName: 'Up', participantIdentity: 'Up' }, ps.Up.token);
+    const t = await s.refresh({ roomId: room.roomId, secret: grant, participantName: 'Up', participantIdentity: ps.Up.identity }, ps.Up.token);
     assert.equal(tokenMetadata(t).selectedRole, 'moderator');
     const res = await s.getRoomAs(room.roomId, t, 'moderator');
     assertStatus(res, 200);

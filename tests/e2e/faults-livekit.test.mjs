@@ -107,7 +107,7 @@ describe('Token requests while LiveKit fails', () => {
     const { room, ps } = await meeting(['Joined']);
     s.setFaults({ mode: 'down' });
     const res = await s.tokenRequest(
-      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Joined', participantIdentity: 'Joined' },
+      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Joined', participantIdentity: ps.Joined.identity },
       { refresh: true, previous: ps.Joined.token },
     );
     assert.ok(res.status === 200 || (res.status === 503 && res.body.error === 'LiveKit Error'), res.text);
@@ -116,7 +116,7 @@ describe('Token requests while LiveKit fails', () => {
     assert.equal(decodeJwt(t).payload.name, 'Joined_1', 'Joined is still held by the present participant');
     // …and it can still refresh.
     await s.refresh(
-      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Joined', participantIdentity: 'Joined' },
+      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Joined', participantIdentity: ps.Joined.identity },
       ps.Joined.token,
     );
   });
@@ -124,86 +124,86 @@ describe('Token requests while LiveKit fails', () => {
 
 describe('Meeting operations while LiveKit fails (§13)', () => {
   it('kick with LiveKit down → 503 LiveKit Error; later kick works', async () => {
-    const { room, mod } = await meeting(['K1']);
+    const { room, mod, ps } = await meeting(['K1']);
     s.setFaults({ mode: 'down' });
-    const { res, ms } = await timed(s.kick(room.roomId, 'K1', mod.token));
+    const { res, ms } = await timed(s.kick(room.roomId, ps.K1.identity, mod.token));
     assertError(res, 503, UNAVAILABLE.error, UNAVAILABLE.message);
     assert.ok(ms < TIMEOUT_MS + MARGIN_MS, `answered in ${ms} ms`);
     s.setFaults({ mode: 'none' });
-    assert.ok(s.lkIdentities(room.roomId).includes('K1'));
-    assertStatus(await s.kick(room.roomId, 'K1', mod.token), 200);
+    assert.ok(s.lkIdentities(room.roomId).includes(ps.K1.identity));
+    assertStatus(await s.kick(room.roomId, ps.K1.identity, mod.token), 200);
   });
 
   it('kick when RemoveParticipant answers 5xx → 503 or the reference 500 message', async () => {
-    const { room, mod } = await meeting(['K2']);
+    const { room, mod, ps } = await meeting(['K2']);
     s.setFaults({ mode: 'error5xx', methods: ['RemoveParticipant'] });
-    const res = await s.kick(room.roomId, 'K2', mod.token);
+    const res = await s.kick(room.roomId, ps.K2.identity, mod.token);
     assertOneOf(res, [
       [503, UNAVAILABLE],
-      [500, { error: 'Internal Server Error', message: `Unexpected error while kicking participant 'K2' from room '${room.roomId}'` }],
+      [500, { error: 'Internal Server Error', message: `Unexpected error while kicking participant '${ps.K2.identity}' from room '${room.roomId}'` }],
     ]);
     s.setFaults({ mode: 'none' });
-    assert.ok(s.lkIdentities(room.roomId).includes('K2'), 'still in the room');
+    assert.ok(s.lkIdentities(room.roomId).includes(ps.K2.identity), 'still in the room');
   });
 
   it('role change when UpdateParticipant answers 5xx → 503 or the reference 500 message; no signal sent', async () => {
-    const { room, mod } = await meeting(['R1']);
+    const { room, mod, ps } = await meeting(['R1']);
     s.setFaults({ mode: 'error5xx', methods: ['UpdateParticipant'] });
-    const res = await s.changeRole(room.roomId, 'R1', 'moderator', mod.token);
+    const res = await s.changeRole(room.roomId, ps.R1.identity, 'moderator', mod.token);
     assertOneOf(res, [
       [503, UNAVAILABLE],
-      [500, { error: 'Internal Server Error', message: `Unexpected error while updating metadata for participant 'R1' in room '${room.roomId}'` }],
+      [500, { error: 'Internal Server Error', message: `Unexpected error while updating metadata for participant '${ps.R1.identity}' in room '${room.roomId}'` }],
     ]);
     s.setFaults({ mode: 'none' });
     assert.equal(s.dataPackets(room.roomId, 'meet_participant_role_updated').length, 0, 'no grant was sent');
-    assert.equal(JSON.parse(s.lkParticipant(room.roomId, 'R1').metadata).selectedRole, 'speaker');
+    assert.equal(JSON.parse(s.lkParticipant(room.roomId, ps.R1.identity).metadata).selectedRole, 'speaker');
   });
 
   it('a kick that failed in LiveKit leaves no ban behind: the participant may still refresh', async () => {
     const { room, mod, ps } = await meeting(['K3']);
     s.setFaults({ mode: 'error5xx', methods: ['RemoveParticipant'] });
-    const res = await s.kick(room.roomId, 'K3', mod.token);
+    const res = await s.kick(room.roomId, ps.K3.identity, mod.token);
     assert.ok(res.status === 500 || res.status === 503, res.text);
     s.setFaults({ mode: 'none' });
-    assert.ok(s.lkIdentities(room.roomId).includes('K3'), 'still in the room');
+    assert.ok(s.lkIdentities(room.roomId).includes(ps.K3.identity), 'still in the room');
     // The kick was reported as failed, so it must not have half-happened (deviations §5.1, §7.2).
     const r = await s.tokenRequest(
-      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'K3', participantIdentity: 'K3' },
+      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'K3', participantIdentity: ps.K3.identity },
       { refresh: true, previous: ps.K3.token },
     );
     assertStatus(r, 200, 'refresh of a participant whose kick failed');
   });
 
   it('a demotion that failed at UpdateParticipant changes nothing: the moderator keeps its powers', async () => {
-    const { room, mod } = await meeting(['T1']);
+    const { room, mod, ps } = await meeting(['T1']);
     const mod2 = await s.participant(room, 'MOD2', 'moderator');
     await s.join(mod2.token);
     s.setFaults({ mode: 'error5xx', methods: ['UpdateParticipant'] });
-    const res = await s.changeRole(room.roomId, 'MOD2', 'speaker', mod.token);
+    const res = await s.changeRole(room.roomId, mod2.identity, 'speaker', mod.token);
     assert.ok(res.status === 500 || res.status === 503, res.text);
     s.setFaults({ mode: 'none' });
-    assert.equal(JSON.parse(s.lkParticipant(room.roomId, 'MOD2').metadata).selectedRole, 'moderator');
-    assertStatus(await s.kick(room.roomId, 'T1', mod2.token), 200, 'MOD2 is still a moderator');
+    assert.equal(JSON.parse(s.lkParticipant(room.roomId, mod2.identity).metadata).selectedRole, 'moderator');
+    assertStatus(await s.kick(room.roomId, ps.T1.identity, mod2.token), 200, 'MOD2 is still a moderator');
   });
 
   it('a promotion that failed at UpdateParticipant changes nothing: the speaker keeps its access', async () => {
     const { room, mod, ps } = await meeting(['T2']);
     s.setFaults({ mode: 'error5xx', methods: ['UpdateParticipant'] });
-    const res = await s.changeRole(room.roomId, 'T2', 'moderator', mod.token);
+    const res = await s.changeRole(room.roomId, ps.T2.identity, 'moderator', mod.token);
     assert.ok(res.status === 500 || res.status === 503, res.text);
     s.setFaults({ mode: 'none' });
     assertStatus(await s.getRoomAs(room.roomId, ps.T2.token, 'speaker'), 200, 'GET room as the speaker it still is');
     const r = await s.tokenRequest(
-      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'T2', participantIdentity: 'T2' },
+      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'T2', participantIdentity: ps.T2.identity },
       { refresh: true, previous: ps.T2.token },
     );
     assertStatus(r, 200);
   });
 
   it('role change when SendData answers 5xx → 503 or the reference 500 message', async () => {
-    const { room, mod } = await meeting(['R2']);
+    const { room, mod, ps } = await meeting(['R2']);
     s.setFaults({ mode: 'error5xx', methods: ['SendData'] });
-    const res = await s.changeRole(room.roomId, 'R2', 'moderator', mod.token);
+    const res = await s.changeRole(room.roomId, ps.R2.identity, 'moderator', mod.token);
     assertOneOf(res, [
       [503, UNAVAILABLE],
       [500, { error: 'Internal Server Error', message: `Unexpected error while sending data to LiveKit room '${room.roomId}'` }],
@@ -211,9 +211,9 @@ describe('Meeting operations while LiveKit fails (§13)', () => {
   });
 
   it('role change with LiveKit down → 503 quickly', async () => {
-    const { room, mod } = await meeting(['R3']);
+    const { room, mod, ps } = await meeting(['R3']);
     s.setFaults({ mode: 'down' });
-    const { res, ms } = await timed(s.changeRole(room.roomId, 'R3', 'moderator', mod.token));
+    const { res, ms } = await timed(s.changeRole(room.roomId, ps.R3.identity, 'moderator', mod.token));
     assertError(res, 503, UNAVAILABLE.error, UNAVAILABLE.message);
     assert.ok(ms < TIMEOUT_MS + MARGIN_MS, `answered in ${ms} ms`);
   });

@@ -22,9 +22,11 @@ after(async () => {
   await s?.close();
 });
 
+/** A named speaker token: {token, name, identity} (the identity is minted from the name). */
 async function nameFor(room, requested) {
   const t = await s.token({ roomId: room.roomId, secret: room.secrets.speaker, participantName: requested });
-  return { token: t, name: decodeJwt(t).payload.name };
+  const { payload } = decodeJwt(t);
+  return { token: t, name: payload.name, identity: payload.sub };
 }
 
 /** Turns webhook delivery off for the duration of fn (a lost-webhook scenario). */
@@ -61,7 +63,7 @@ describe('Pending reservations (deviations §3.3, R3)', () => {
     await s.join(p.token);
     await sleep(RELEASE_WAIT_MS);
     assert.equal((await nameFor(room, 'Held')).name, 'Held_1');
-    assert.deepEqual(s.lkIdentities(room.roomId), ['Held']);
+    assert.deepEqual(s.lkIdentities(room.roomId), [p.identity]);
   });
 
   it('a participant whose participant_joined webhook was lost keeps its name (LiveKit has it)', async () => {
@@ -81,7 +83,7 @@ describe('Pending reservations (deviations §3.3, R3)', () => {
     const other = await nameFor(room, 'Other');
     await s.join(other.token);
     await withoutWebhooks(async () => {
-      await s.leave(room.roomId, 'Gone', { wait: false });
+      await s.leave(room.roomId, p.identity, { wait: false });
       await sleep(RELEASE_WAIT_MS);
       assert.equal((await nameFor(room, 'Gone')).name, 'Gone');
     });
@@ -113,7 +115,7 @@ describe('Meetings whose LiveKit room vanished without a webhook (deviations §6
     await s.join(p.token);
     s.emulator.setRoomTimeouts({ room: room.roomId, departureTimeout: 1 });
     await withoutWebhooks(async () => {
-      await s.leave(room.roomId, 'T', { wait: false });
+      await s.leave(room.roomId, p.identity, { wait: false });
       await s.waitFor(() => s.lkRoom(room.roomId) === null, 5000, { label: 'LiveKit closes the room' });
       await s.waitFor(async () => (await s.getRoom(room.roomId)).status === 'open', RELEASE_WAIT_MS + 2000,
         { intervalMs: 100, label: 'status back to open' });

@@ -43,9 +43,11 @@ function leftEvent(roomId, identity, { name = identity, metadata = meetMetadata(
   });
 }
 
-async function nameFor(room, requested) {
-  const t = await s.token({ roomId: room.roomId, secret: room.secrets.speaker, participantName: requested });
-  return { token: t, name: decodeJwt(t).payload.name };
+/** A named speaker token: {token, name, identity}. `opts` as for s.token (e.g. {cookie}). */
+async function nameFor(room, requested, opts = {}) {
+  const t = await s.token({ roomId: room.roomId, secret: room.secrets.speaker, participantName: requested }, opts);
+  const { payload } = decodeJwt(t);
+  return { token: t, name: payload.name, identity: payload.sub };
 }
 
 describe('Verification (deviations §6.1, livekit.md §5.2)', () => {
@@ -128,12 +130,15 @@ describe('Idempotency by event id (deviations §6.1, B10)', () => {
     const first = await nameFor(room, 'Dup');
     assert.equal(first.name, 'Dup');
     await s.join(first.token);
-    await s.leave(room.roomId, 'Dup');
+    await s.leave(room.roomId, first.identity);
     const original = s.webhooks({ event: 'participant_left', room: room.roomId }).at(-1);
     assert.equal(original.status, 'delivered');
 
-    const second = await nameFor(room, 'Dup');
+    // The same holder comes back (previous token in the cookie): same identity and name, so that
+    // only the event id tells the redelivered leave from a real one.
+    const second = await nameFor(room, 'Dup', { cookie: first.token });
     assert.equal(second.name, 'Dup', 'released by the first delivery');
+    assert.equal(second.identity, first.identity, 'the holder keeps its identity');
     await s.join(second.token);
 
     // LiveKit redelivers the very same event (same id, same body, fresh signature).
@@ -142,7 +147,7 @@ describe('Idempotency by event id (deviations §6.1, B10)', () => {
     const third = await nameFor(room, 'Dup');
     assert.equal(third.name, 'Dup_1', 'the second holder keeps its name');
     await s.join(third.token);
-    assert.deepEqual(s.lkIdentities(room.roomId), ['Dup', 'Dup_1']);
+    assert.deepEqual(s.lkIdentities(room.roomId), [second.identity, third.identity].sort());
   });
 
   it('a redelivered participant_joined is harmless too', async () => {
@@ -177,7 +182,7 @@ describe('Owner-checked release (deviations §3.2, R4)', () => {
     await s.join(ann.token);
     const bob = await nameFor(room, 'Bob');
     await s.join(bob.token);
-    assertStatus(await s.postWebhook(leftEvent(room.roomId, 'Bob', { name: 'Ann' })), 200);
+    assertStatus(await s.postWebhook(leftEvent(room.roomId, bob.identity, { name: 'Ann' })), 200);
     assert.equal((await nameFor(room, 'Ann')).name, 'Ann_1', "Bob's leave cannot free Ann");
     assertStatus(await s.postWebhook(leftEvent(room.roomId, 'Carl', { name: 'Ann' })), 200);
     assert.equal((await nameFor(room, 'Ann')).name, 'Ann_2', 'an unknown identity frees nothing');
@@ -262,7 +267,7 @@ describe('A meeting starts when the first participant joins (deviations §6.2, B
     const p = await nameFor(room, 'Sneaky');
     assertStatus(await s.api.put(`/api/v1/rooms/${room.roomId}/status`, { json: { status: 'closed' } }), 200);
     await s.tryJoin(p.token);
-    await s.waitFor(() => !s.lkIdentities(room.roomId).includes('Sneaky'), 5000, { label: 'removed from the closed room' });
+    await s.waitFor(() => !s.lkIdentities(room.roomId).includes(p.identity), 5000, { label: 'removed from the closed room' });
     assert.equal((await s.getRoom(room.roomId)).status, 'closed');
   });
 });
@@ -273,7 +278,7 @@ describe('Meeting end through LiveKit (room_finished, §14.3)', () => {
     const p = await nameFor(room, 'Leaver');
     await s.join(p.token);
     s.emulator.setRoomTimeouts({ room: room.roomId, departureTimeout: 1 });
-    await s.leave(room.roomId, 'Leaver');
+    await s.leave(room.roomId, p.identity);
     await s.waitFor(() => s.lkRoom(room.roomId) === null, 5000, { label: 'LiveKit closes the room' });
     await s.settle();
     assert.equal((await s.getRoom(room.roomId)).status, 'open');
@@ -326,7 +331,7 @@ describe('Room config updates reach LiveKit (§13.4, deviations §6.4)', () => {
     assert.equal(pkt.kind, 'RELIABLE');
     assert.deepEqual(pkt.destinationIdentities, [], 'broadcast');
     assert.deepEqual(pkt.destinationSids, []);
-    assert.deepEqual(pkt.recipients, ['Viewer']);
+    assert.deepEqual(pkt.recipients, [p.identity]);
     const payload = JSON.parse(pkt.data);
     assert.deepEqual(Object.keys(payload).sort(), ['config', 'roomId', 'timestamp']);
     assert.equal(payload.roomId, room.roomId);

@@ -49,15 +49,16 @@ after(async () => {
 const endpoints = [
   {
     name: 'Update Participant in Meeting Tests',
-    call: (roomId, headers, q = '') => request(s.convene.url, 'PUT', `/internal-api/v1/meetings/${roomId}/participants/SPEAKER/role${q}`, { headers, json: { role: 'moderator' } }),
-    ok: () => ({ message: "Participant 'SPEAKER' role updated to 'moderator'" }),
+    // The target is addressed by its identity (minted from the name SPEAKER), not by its name.
+    call: (roomId, headers, q = '') => request(s.convene.url, 'PUT', `/internal-api/v1/meetings/${roomId}/participants/${encodeURIComponent(spk.identity)}/role${q}`, { headers, json: { role: 'moderator' } }),
+    ok: () => ({ message: `Participant '${spk.identity}' role updated to 'moderator'` }),
     prepare: async () => {},
   },
   {
     name: 'Kick Participant from Meeting Tests',
-    // A kicked identity stays banned until the meeting ends (deviations §5.1), so a second target
-    // asking for the name TARGET gets another identity (TARGET_1).
-    call: (roomId, headers, q = '') => request(s.convene.url, 'DELETE', `/internal-api/v1/meetings/${roomId}/participants/${kickTarget}${q}`, { headers }),
+    // A kicked identity stays banned until the meeting ends (deviations §5.1); every target gets an
+    // identity of its own (minted per admission), which is the one kicked.
+    call: (roomId, headers, q = '') => request(s.convene.url, 'DELETE', `/internal-api/v1/meetings/${roomId}/participants/${encodeURIComponent(kickTarget)}${q}`, { headers }),
     ok: () => ({ message: `Participant '${kickTarget}' kicked successfully from room '${room.roomId}'` }),
     prepare: async () => {
       const target = await s.participant(room, 'TARGET', 'speaker');

@@ -4,7 +4,7 @@
 // convene-deviations.md §3.1–§3.6.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertValidationIncludes, decodeJwt, startStack } from './support/livekit.mjs';
+import { assertMintedIdentity, assertValidationIncludes, decodeJwt, startStack } from './support/livekit.mjs';
 
 let s;
 
@@ -16,21 +16,26 @@ after(async () => {
   await s?.close();
 });
 
-/** Requests a named speaker token; returns the allocated name (asserting name === sub). */
+/**
+ * Requests a named speaker token; returns the allocated name (asserting the identity is minted
+ * from it). The token is kept under its name, so that release() can join and leave with it.
+ */
 async function reserve(room, name) {
   const t = await s.token({ roomId: room.roomId, secret: room.secrets.speaker, participantName: name });
   const { payload } = decodeJwt(t);
-  assert.equal(payload.sub, payload.name, 'identity = final display name (deviations §3.5)');
+  // The identity is minted from the final display name: `<name>-<12 chars [a-z2-7]>`.
+  assertMintedIdentity(payload.sub, payload.name);
   reserve.tokens.set(`${room.roomId}\u0000${payload.name}`, t);
   return payload.name;
 }
 reserve.tokens = new Map();
 const tokenOf = (room, name) => reserve.tokens.get(`${room.roomId}\u0000${name}`);
 
-/** Releases a reserved name the way it happens in production: join, then leave. */
+/** Releases a reserved name the way it happens in production: join, then leave (by identity). */
 async function release(room, name) {
-  await s.join(tokenOf(room, name));
-  await s.leave(room.roomId, name);
+  const token = tokenOf(room, name);
+  await s.join(token);
+  await s.leave(room.roomId, decodeJwt(token).payload.sub);
 }
 
 const sortNames = (a) => [...a].sort();
@@ -185,6 +190,12 @@ describe('Name rules of Convene (deviations §3.1)', () => {
     const room = await s.createRoom();
     assert.equal(await reserve(room, 'a'.repeat(256)), 'a'.repeat(256));
     assert.equal(await reserve(room, 'é'.repeat(128)), 'é'.repeat(128), '128 × 2 bytes = 256 bytes');
+    // The identities minted from them keep within 256 bytes too: the name part is shortened to
+    // 256 - 13 = 243 bytes, at a UTF-8 boundary (121 × é = 242 bytes, never half an é).
+    const longId = decodeJwt(tokenOf(room, 'a'.repeat(256))).payload.sub;
+    assert.match(longId, new RegExp(`^${'a'.repeat(243)}-[a-z2-7]{12}$`));
+    const longUtf8Id = decodeJwt(tokenOf(room, 'é'.repeat(128))).payload.sub;
+    assert.match(longUtf8Id, new RegExp(`^${'é'.repeat(121)}-[a-z2-7]{12}$`));
     const tooLong = await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'a'.repeat(257) });
     assertValidationIncludes(tooLong, { field: 'participantName' });
     const tooLongUtf8 = await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'é'.repeat(129) });
@@ -209,31 +220,35 @@ describe('Concurrency (deviations §3.1, R10)', () => {
 
   it('interleaved joins, leaves and new requests never produce a duplicate among present/reserved names', async () => {
     const room = await s.createRoom({ roomName: 'churn' });
-    const present = new Set(); // identities joined and not yet asked to leave
+    // Display name → identity of the participants joined and not yet asked to leave (identities
+    // are minted from the names, so they are not the names themselves).
+    const present = new Map();
     const everIssued = [];
     for (let round = 0; round < 8; round++) {
-      const leaving = [...present].slice(0, round % 2 === 0 ? 4 : 7);
-      for (const id of leaving) present.delete(id);
-      const leaves = leaving.map((id) => s.leave(room.roomId, id, { wait: false }));
+      const leaving = [...present.keys()].slice(0, round % 2 === 0 ? 4 : 7);
+      const leaves = leaving.map((name) => s.leave(room.roomId, present.get(name), { wait: false }));
+      for (const name of leaving) present.delete(name);
       const requests = Array.from({ length: 12 }, (_, i) =>
         s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: i % 3 === 0 ? 'churn' : 'Churn' }));
       const [answers] = await Promise.all([Promise.all(requests), Promise.all(leaves)]);
       const issued = answers.map((r) => {
         assert.equal(r.status, 200, r.text);
-        return { token: r.body.token, name: decodeJwt(r.body.token).payload.name };
+        const { payload } = decodeJwt(r.body.token);
+        assertMintedIdentity(payload.sub, payload.name);
+        return { token: r.body.token, name: payload.name, identity: payload.sub };
       });
       const folded = issued.map((x) => x.name.toLowerCase());
       assert.equal(new Set(folded).size, folded.length, `round ${round}: duplicate among new names ${folded}`);
       for (const x of issued) {
-        assert.ok(!present.has(x.name) && ![...present].some((p) => p.toLowerCase() === x.name.toLowerCase()),
+        assert.ok(![...present.keys()].some((p) => p.toLowerCase() === x.name.toLowerCase()),
           `round ${round}: ${x.name} is held by a present participant`);
       }
       await Promise.all(issued.map((x) => s.join(x.token, { wait: false })));
-      for (const x of issued) present.add(x.name);
+      for (const x of issued) present.set(x.name, x.identity);
       everIssued.push(...issued.map((x) => x.name));
       await s.settle();
       // Nobody was displaced by a duplicate identity: LiveKit has exactly the expected participants.
-      assert.deepEqual(s.lkIdentities(room.roomId), [...present].sort(), `round ${round}`);
+      assert.deepEqual(s.lkIdentities(room.roomId), [...present.values()].sort(), `round ${round}`);
     }
     const dup = s.webhooks({ event: 'participant_left', room: room.roomId })
       .filter((w) => w.payload.participant?.disconnectReason === 'DUPLICATE_IDENTITY');

@@ -65,28 +65,28 @@ describe('Refresh Participant Token Tests (B.2)', () => {
   it('should refresh participant token with moderator permissions when using the moderator secret (expired token, within the grace)', async () => {
     assert.ok(nowSeconds() >= decodeJwt(moderator.token).payload.exp, 'the previous token is expired');
     const t = await s.refresh(
-      { roomId: room.roomId, secret: room.secrets.moderator, participantName: 'MODERATOR', participantIdentity: 'MODERATOR' },
+      { roomId: room.roomId, secret: room.secrets.moderator, participantName: 'MODERATOR', participantIdentity: moderator.identity },
       moderator.token,
     );
     await assertParticipantToken(t, {
-      roomId: room.roomId, livekitUrl: s.livekitUrl, name: 'MODERATOR', identity: 'MODERATOR', roles: ['moderator'], ttlSeconds: TTL,
+      roomId: room.roomId, livekitUrl: s.livekitUrl, name: 'MODERATOR', identity: moderator.identity, roles: ['moderator'], ttlSeconds: TTL,
     });
   });
 
   it('should refresh participant token with speaker permissions when using the speaker secret', async () => {
     const t = await s.refresh(
-      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: speaker.identity },
       speaker.token,
     );
     await assertParticipantToken(t, {
-      roomId: room.roomId, livekitUrl: s.livekitUrl, name: 'SPEAKER', identity: 'SPEAKER', roles: ['speaker'], ttlSeconds: TTL,
+      roomId: room.roomId, livekitUrl: s.livekitUrl, name: 'SPEAKER', identity: speaker.identity, roles: ['speaker'], ttlSeconds: TTL,
     });
   });
 
   it('should refresh participant token and store it in a cookie when in cookie mode', async () => {
     // A fresh previous token, so that the grace cannot run out while the mode changes.
     const previous = await s.refresh(
-      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: speaker.identity },
       speaker.token,
     );
     await admin.setSecurity({ transport: 'cookie' });
@@ -94,18 +94,18 @@ describe('Refresh Participant Token Tests (B.2)', () => {
       // Cookie mode reads the previous token from the cookie only (§3.2, §10.4).
       assertError(
         await s.tokenRequest(
-          { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+          { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: speaker.identity },
           { refresh: true, previous },
         ),
         400, 'Participant Error', 'No participant token provided',
       );
       const res = await s.tokenRequest(
-        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: speaker.identity },
         { refresh: true, cookie: previous },
       );
       assertStatus(res, 200);
       await assertParticipantToken(res.body.token, {
-        roomId: room.roomId, livekitUrl: s.livekitUrl, name: 'SPEAKER', identity: 'SPEAKER', roles: ['speaker'], ttlSeconds: TTL,
+        roomId: room.roomId, livekitUrl: s.livekitUrl, name: 'SPEAKER', identity: speaker.identity, roles: ['speaker'], ttlSeconds: TTL,
       });
       assert.equal(setCookieLines(res).length, 1);
       const cookie = findSetCookie(res, PARTICIPANT_COOKIE);
@@ -120,7 +120,7 @@ describe('Refresh Participant Token Tests (B.2)', () => {
   it('should fail with 400 when secret is invalid', async () => {
     assertError(
       await s.tokenRequest(
-        { roomId: room.roomId, secret: 'invalidsecret', participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+        { roomId: room.roomId, secret: 'invalidsecret', participantName: 'SPEAKER', participantIdentity: speaker.identity },
         { refresh: true, previous: speaker.token },
       ),
       400, 'Room Error', `Secret 'invalidsecret' is not recognized for room '${room.roomId}'`,
@@ -130,7 +130,7 @@ describe('Refresh Participant Token Tests (B.2)', () => {
   it('should fail with 400 when previous token is not provided', async () => {
     assertError(
       await s.tokenRequest(
-        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: speaker.identity },
         { refresh: true },
       ),
       400, 'Participant Error', 'No participant token provided',
@@ -140,7 +140,7 @@ describe('Refresh Participant Token Tests (B.2)', () => {
   it('a header without the "Bearer " prefix counts as no token', async () => {
     assertError(
       await s.tokenRequest(
-        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: speaker.identity },
         { refresh: true, headers: { 'x-participant-token': speaker.token } },
       ),
       400, 'Participant Error', 'No participant token provided',
@@ -149,7 +149,7 @@ describe('Refresh Participant Token Tests (B.2)', () => {
 
   it('should fail with 400 when participantIdentity is not provided — with a VALID secret this time (B12)', async () => {
     const fresh = await s.refresh(
-      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: speaker.identity },
       speaker.token,
     );
     assertError(
@@ -165,30 +165,30 @@ describe('Refresh Participant Token Tests (B.2)', () => {
     const ghost = await s.participant(room, 'Ghost', 'speaker'); // reserved, never joined
     assertError(
       await s.tokenRequest(
-        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Ghost', participantIdentity: 'Ghost' },
+        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Ghost', participantIdentity: ghost.identity },
         { refresh: true, previous: ghost.token },
       ),
-      404, 'Participant Error', `Participant 'Ghost' not found in room '${room.roomId}'`,
+      404, 'Participant Error', `Participant '${ghost.identity}' not found in room '${room.roomId}'`,
     );
   });
 
   it('404 once the participant has left the room', async () => {
     const leaver = await s.participant(room, 'Leaver', 'speaker');
     await s.join(leaver.token);
-    await s.leave(room.roomId, 'Leaver');
+    await s.leave(room.roomId, leaver.identity);
     assertError(
       await s.tokenRequest(
-        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Leaver', participantIdentity: 'Leaver' },
+        { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Leaver', participantIdentity: leaver.identity },
         { refresh: true, previous: leaver.token },
       ),
-      404, 'Participant Error', `Participant 'Leaver' not found in room '${room.roomId}'`,
+      404, 'Participant Error', `Participant '${leaver.identity}' not found in room '${room.roomId}'`,
     );
   });
 
   it('should fail with 404 when room does not exist', async () => {
     assertError(
       await s.tokenRequest(
-        { roomId: 'nonexistent-room-1', secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' },
+        { roomId: 'nonexistent-room-1', secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: speaker.identity },
         { refresh: true, previous: speaker.token },
       ),
       404, 'Room Error', "Room 'nonexistent-room-1' does not exist",
@@ -218,7 +218,7 @@ describe('Refresh Participant Token Validation Tests (B.2)', () => {
 });
 
 describe('Previous token checks on refresh (deviations §1.3, §1.4; B1, B4)', () => {
-  const body = () => ({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: 'SPEAKER' });
+  const body = () => ({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'SPEAKER', participantIdentity: speaker.identity });
 
   it('garbage token → 400 Invalid participant token', async () => {
     assertError(await s.tokenRequest(body(), { refresh: true, previous: 'not.a.jwt' }), 400, 'Participant Error', 'Invalid participant token');
@@ -227,7 +227,7 @@ describe('Previous token checks on refresh (deviations §1.3, §1.4; B1, B4)', (
 
   it('forged token (wrong signature) with moderator roles → 400 Invalid participant token (B1)', async () => {
     const forged = signJwt({
-      iss: 'devkey', sub: 'SPEAKER', name: 'SPEAKER', nbf: 0, exp: nowSeconds() + 3600,
+      iss: 'devkey', sub: speaker.identity, name: 'SPEAKER', nbf: 0, exp: nowSeconds() + 3600,
       video: { roomJoin: true, room: room.roomId },
       metadata: JSON.stringify({ livekitUrl: s.livekitUrl, roles: [{ role: 'moderator', permissions: { canRecord: true, canChat: true, canChangeVirtualBackground: true } }], selectedRole: 'moderator' }),
     }, { secret: 'attacker' });
@@ -236,7 +236,7 @@ describe('Previous token checks on refresh (deviations §1.3, §1.4; B1, B4)', (
 
   it('token with another issuer → 400 Invalid participant token', async () => {
     const other = signJwt({
-      iss: 'otherkey', sub: 'SPEAKER', name: 'SPEAKER', nbf: 0, exp: nowSeconds() + 3600,
+      iss: 'otherkey', sub: speaker.identity, name: 'SPEAKER', nbf: 0, exp: nowSeconds() + 3600,
       video: { roomJoin: true, room: room.roomId },
       metadata: decodeJwt(speaker.token).payload.metadata,
     });
@@ -245,15 +245,19 @@ describe('Previous token checks on refresh (deviations §1.3, §1.4; B1, B4)', (
 
   it('valid token for another room → 400 Invalid participant token (B2 on refresh)', async () => {
     const other = await s.createRoom({ roomName: 'other' });
-    const otherMod = await s.participant(other, 'SPEAKER', 'moderator');
-    assertError(await s.tokenRequest(body(), { refresh: true, previous: otherMod.token }), 400, 'Participant Error', 'Invalid participant token');
+    // The same identity in the other room, so that only the room differs.
+    const otherMod = await s.token({
+      roomId: other.roomId, secret: other.secrets.moderator, participantName: 'SPEAKER', participantIdentity: speaker.identity,
+    });
+    assert.equal(decodeJwt(otherMod).payload.sub, speaker.identity);
+    assertError(await s.tokenRequest(body(), { refresh: true, previous: otherMod }), 400, 'Participant Error', 'Invalid participant token');
   });
 
   it('a moderator role in the previous token is not carried over with the speaker secret when the registry says speaker', async () => {
-    // A properly signed token claiming moderator for SPEAKER (as if the secret had leaked once):
+    // A properly signed token claiming moderator for SPEAKER's identity (as if the secret had leaked once):
     // roles are server-authoritative (deviations §1.5).
     const claimsModerator = signJwt({
-      iss: 'devkey', sub: 'SPEAKER', name: 'SPEAKER', nbf: 0, exp: nowSeconds() + 3600,
+      iss: 'devkey', sub: speaker.identity, name: 'SPEAKER', nbf: 0, exp: nowSeconds() + 3600,
       video: { roomJoin: true, room: room.roomId, canPublish: true, canSubscribe: true, canPublishData: true, canUpdateOwnMetadata: true },
       metadata: JSON.stringify({ livekitUrl: s.livekitUrl, roles: [{ role: 'moderator', permissions: { canRecord: true, canChat: true, canChangeVirtualBackground: true } }], selectedRole: 'moderator' }),
     });
@@ -267,7 +271,7 @@ describe('Previous token checks on refresh (deviations §1.3, §1.4; B1, B4)', (
     const own = await s.refresh(body(), speaker.token);
     assertError(
       await s.tokenRequest(
-        { roomId: room.roomId, secret: room.secrets.moderator, participantName: 'MODERATOR', participantIdentity: 'MODERATOR' },
+        { roomId: room.roomId, secret: room.secrets.moderator, participantName: 'MODERATOR', participantIdentity: moderator.identity },
         { refresh: true, previous: own },
       ),
       403, ...INSUFFICIENT,
@@ -281,7 +285,7 @@ describe('Previous token checks on refresh (deviations §1.3, §1.4; B1, B4)', (
     const { payload } = decodeJwt(res.body.token);
     assert.equal(payload.video.roomJoin, false);
     assert.equal('name' in payload, false);
-    assert.ok(payload.sub === undefined || payload.sub === 'SPEAKER', `sub ${payload.sub}`);
+    assert.ok(payload.sub === undefined || payload.sub === speaker.identity, `sub ${payload.sub}`);
   });
 
   it('refresh keeps the name reserved for its owner (no new reservation, no suffix)', async () => {
@@ -293,11 +297,11 @@ describe('Previous token checks on refresh (deviations §1.3, §1.4; B1, B4)', (
 
   it("refresh with another participant's name keeps the caller's own reserved name (B4, deviations §3.2)", async () => {
     const t = await s.refresh(
-      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'MODERATOR', participantIdentity: 'SPEAKER' },
+      { roomId: room.roomId, secret: room.secrets.speaker, participantName: 'MODERATOR', participantIdentity: speaker.identity },
       speaker.token,
     );
     const { payload } = decodeJwt(t);
-    assert.equal(payload.sub, 'SPEAKER');
+    assert.equal(payload.sub, speaker.identity);
     assert.equal(payload.name, 'SPEAKER', 'no impersonation of MODERATOR through the display name');
   });
 
@@ -305,7 +309,7 @@ describe('Previous token checks on refresh (deviations §1.3, §1.4; B1, B4)', (
     await waitExpired(lateToken.token, GRACE + 1);
     assertError(
       await s.tokenRequest(
-        { roomId: lateToken.room.roomId, secret: lateToken.room.secrets.moderator, participantName: 'Late', participantIdentity: 'Late' },
+        { roomId: lateToken.room.roomId, secret: lateToken.room.secrets.moderator, participantName: 'Late', participantIdentity: lateToken.identity },
         { refresh: true, previous: lateToken.token },
       ),
       400, 'Participant Error', 'Invalid participant token',
@@ -324,7 +328,7 @@ describe('Admission on refresh (deviations §4)', () => {
     assertStatus(await s.endMeeting(r.roomId, p.token), 200);
     assert.equal((await s.getRoom(r.roomId)).status, 'closed');
     const res = await s.tokenRequest(
-      { roomId: r.roomId, secret: r.secrets.moderator, participantName: 'P', participantIdentity: 'P' },
+      { roomId: r.roomId, secret: r.secrets.moderator, participantName: 'P', participantIdentity: p.identity },
       { refresh: true, previous: p.token },
     );
     assertError(res, 409, 'Room Error', `Room '${r.roomId}' is closed and cannot be joined`);

@@ -4,7 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  MINTED,
   assertError,
+  assertMintedIdentity,
   assertParticipantToken,
   assertStatus,
   assertValidationIncludes,
@@ -56,7 +58,7 @@ describe('Generate Participant Token Tests (B.1)', () => {
       roomId: room.roomId,
       livekitUrl: s.livekitUrl,
       name: 'MODERATOR',
-      identity: 'MODERATOR',
+      identity: MINTED,
       roles: ['moderator'],
     });
   });
@@ -68,7 +70,7 @@ describe('Generate Participant Token Tests (B.1)', () => {
       roomId: room.roomId,
       livekitUrl: s.livekitUrl,
       name: 'SPEAKER',
-      identity: 'SPEAKER',
+      identity: MINTED,
       roles: ['speaker'],
     });
   });
@@ -87,8 +89,8 @@ describe('Generate Participant Token Tests (B.1)', () => {
     assert.deepEqual(meta.roles.map((r) => r.role), ['moderator', 'speaker']);
     assert.equal(meta.selectedRole, 'speaker');
     const { payload } = decodeJwt(res.body.token);
-    assert.equal(payload.sub, 'Carrie', 'the same identity asking again keeps its name (deviations §3.2)');
-    assert.equal(payload.name, 'Carrie');
+    assert.equal(payload.sub, decodeJwt(mod).payload.sub, 'the holder of the previous token keeps its identity');
+    assert.equal(payload.name, 'Carrie', 'the same identity asking again keeps its name (deviations §3.2)');
   });
 
   it('should generate a participant token and store it in a cookie when in cookie mode', async () => {
@@ -99,7 +101,7 @@ describe('Generate Participant Token Tests (B.1)', () => {
       assertStatus(res, 200);
       assert.deepEqual(Object.keys(res.body), ['token']);
       await assertParticipantToken(res.body.token, {
-        roomId: room.roomId, livekitUrl: s.livekitUrl, name: 'COOKIE', identity: 'COOKIE', roles: ['moderator'],
+        roomId: room.roomId, livekitUrl: s.livekitUrl, name: 'COOKIE', identity: MINTED, roles: ['moderator'],
       });
       // §9.3, §10.9: a session cookie (no Max-Age/Expires) with the token.
       assert.equal(setCookieLines(res).length, 1);
@@ -134,11 +136,12 @@ describe('Generate Participant Token Tests (B.1)', () => {
     const first = await s.token({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'TEST_PARTICIPANT' });
     const second = await s.token({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'TEST_PARTICIPANT' });
     assert.equal(decodeJwt(first).payload.name, 'TEST_PARTICIPANT_1');
-    assert.equal(decodeJwt(first).payload.sub, 'TEST_PARTICIPANT_1');
+    assertMintedIdentity(decodeJwt(first).payload.sub, 'TEST_PARTICIPANT_1');
     assert.equal(decodeJwt(second).payload.name, 'TEST_PARTICIPANT_2');
-    // Joining with the issued token does not displace the external participant.
+    // Joining with the issued token does not displace the external participant, which keeps the
+    // identity its own token gave it.
     await s.join(first);
-    assert.deepEqual(s.lkIdentities(room.roomId), ['TEST_PARTICIPANT', 'TEST_PARTICIPANT_1']);
+    assert.deepEqual(s.lkIdentities(room.roomId), ['TEST_PARTICIPANT', decodeJwt(first).payload.sub].sort());
   });
 
   it('an externally joined participant with a display name blocks that name too', async () => {
@@ -244,11 +247,12 @@ describe('Generate Participant Token Validation Tests (B.1)', () => {
 });
 
 describe('Participant token format (§10.8, deviations §1.1)', () => {
-  it('a named token is accepted by LiveKit (the emulator) and joins with identity = name', async () => {
+  it('a named token is accepted by LiveKit (the emulator) and joins with the identity minted from the name', async () => {
     const room = await s.createRoom({ roomName: 'joinable' });
     const t = await s.token({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Joe Doe' });
     const info = await s.join(t);
-    assert.equal(info.identity, 'Joe Doe', 'spaces are kept in the identity (§10.7)');
+    assert.equal(info.identity, decodeJwt(t).payload.sub, 'LiveKit knows the participant by the token\'s sub');
+    assertMintedIdentity(info.identity, 'Joe Doe', 'spaces are kept in the identity (§10.7)');
     assert.equal(info.name, 'Joe Doe');
     assert.deepEqual(JSON.parse(info.metadata), tokenMetadata(t), 'the token metadata becomes the participant metadata');
   });
@@ -292,18 +296,18 @@ describe('Caller-supplied participantIdentity (deviations §3.4, B4)', () => {
     const alice = await s.participant(room, 'Alice', 'speaker');
     await s.join(alice.token);
     assertError(
-      await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.moderator, participantName: 'Mallory', participantIdentity: 'Alice' }),
-      409, 'Participant Error', `Participant 'Alice' already exists in room '${room.roomId}'`,
+      await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.moderator, participantName: 'Mallory', participantIdentity: alice.identity }),
+      409, 'Participant Error', `Participant '${alice.identity}' already exists in room '${room.roomId}'`,
     );
-    assert.deepEqual(s.lkIdentities(room.roomId), ['Alice'], 'the victim is still there');
+    assert.deepEqual(s.lkIdentities(room.roomId), [alice.identity], 'the victim is still there');
   });
 
   it('409 when the identity belongs to a reserved (not yet joined) participant', async () => {
     const room = await s.createRoom({ roomName: 'dupreserved' });
-    await s.participant(room, 'Rita', 'speaker');
+    const rita = await s.participant(room, 'Rita', 'speaker');
     assertError(
-      await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Other', participantIdentity: 'Rita' }),
-      409, 'Participant Error', `Participant 'Rita' already exists in room '${room.roomId}'`,
+      await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Other', participantIdentity: rita.identity }),
+      409, 'Participant Error', `Participant '${rita.identity}' already exists in room '${room.roomId}'`,
     );
   });
 
@@ -312,7 +316,10 @@ describe('Caller-supplied participantIdentity (deviations §3.4, B4)', () => {
     await s.token({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Zed', participantIdentity: 'Carol' });
     const carol = await s.participant(room, 'Carol', 'speaker');
     assert.notEqual(carol.identity, 'Carol', 'identities stay unique');
+    // The name an identity is used as is not handed out either (the registry's rule for names,
+    // deviations §3.1): Carol_1, with an identity minted from it.
     assert.equal(carol.name, 'Carol_1');
+    assertMintedIdentity(carol.identity, 'Carol_1');
   });
 });
 
@@ -343,7 +350,7 @@ describe('maxParticipants (deviations §4)', () => {
     );
     assert.equal(s.lkRoom(room.roomId).room.max_participants, 2);
     // A leaves: a place is free again.
-    await s.leave(room.roomId, 'A');
+    await s.leave(room.roomId, a.identity);
     const c = await s.participant(room, 'C', 'speaker');
     assert.equal(c.name, 'C');
   });
@@ -366,7 +373,7 @@ describe('maxParticipants (deviations §4)', () => {
     // A reload sends the previous token in the cookie; the owner keeps its place.
     const again = await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.moderator, participantName: 'Solo' }, { cookie: a.token });
     assertStatus(again, 200);
-    assert.equal(decodeJwt(again.body.token).payload.sub, 'Solo');
+    assert.equal(decodeJwt(again.body.token).payload.sub, a.identity);
   });
 });
 
@@ -422,8 +429,10 @@ describe('deployment-wide cap on participants per room (MEET_MAX_PARTICIPANTS_PE
 describe('Previous token in the cookie on generate (deviations §1.3, B1/B2)', () => {
   it('a forged previous token (wrong signature) grants nothing', async () => {
     const room = await s.createRoom({ roomName: 'forged' });
+    // Forged for an identity the registry does record as a moderator: only the signature is wrong.
+    const eve = await s.participant(room, 'Eve', 'moderator');
     const forged = signJwt({
-      iss: 'devkey', sub: 'Eve', name: 'Eve', nbf: 0, exp: Math.floor(Date.now() / 1000) + 3600,
+      iss: 'devkey', sub: eve.identity, name: 'Eve', nbf: 0, exp: Math.floor(Date.now() / 1000) + 3600,
       video: { roomJoin: true, room: room.roomId },
       metadata: JSON.stringify({ livekitUrl: s.livekitUrl, roles: [{ role: 'moderator', permissions: { canRecord: true, canChat: true, canChangeVirtualBackground: true } }], selectedRole: 'moderator' }),
     }, { secret: 'not-the-secret' });
@@ -431,29 +440,38 @@ describe('Previous token in the cookie on generate (deviations §1.3, B1/B2)', (
     assertStatus(res, 200);
     assert.deepEqual(tokenRoles(res.body.token), ['speaker']);
     assert.equal(tokenMetadata(res.body.token).selectedRole, 'speaker');
+    assert.notEqual(decodeJwt(res.body.token).payload.sub, eve.identity, "the forged token did not prove Eve's identity");
   });
 
   it('a valid moderator token of another room grants nothing (B2)', async () => {
     const roomA = await s.createRoom({ roomName: 'A' });
     const roomB = await s.createRoom({ roomName: 'B' });
     const modA = await s.token({ roomId: roomA.roomId, secret: roomA.secrets.moderator, participantName: 'Max' });
+    // The same identity is a moderator in B too (chosen by a caller there): A's token must not
+    // prove it in B, or its holder would get B's moderator record.
+    const maxId = decodeJwt(modA).payload.sub;
+    await s.token({ roomId: roomB.roomId, secret: roomB.secrets.moderator, participantName: 'Max', participantIdentity: maxId });
     const res = await s.tokenRequest({ roomId: roomB.roomId, secret: roomB.secrets.speaker, participantName: 'Max' }, { cookie: modA });
     assertStatus(res, 200);
     assert.deepEqual(tokenRoles(res.body.token), ['speaker']);
+    assert.notEqual(decodeJwt(res.body.token).payload.sub, maxId);
     // …and it cannot act as moderator in B.
     assertStatus(await s.endMeeting(roomB.roomId, res.body.token, 'moderator'), 403);
   });
 
   it('an expired moderator token (properly signed) grants nothing on generate', async () => {
     const room = await s.createRoom({ roomName: 'expired cookie' });
+    // Expired, for an identity the registry does record as a moderator: only the expiry is wrong.
+    const old = await s.participant(room, 'Old', 'moderator');
     const expired = signJwt({
-      iss: 'devkey', sub: 'Old', name: 'Old', nbf: 0, exp: Math.floor(Date.now() / 1000) - 60,
+      iss: 'devkey', sub: old.identity, name: 'Old', nbf: 0, exp: Math.floor(Date.now() / 1000) - 60,
       video: { roomJoin: true, room: room.roomId, canPublish: true, canSubscribe: true, canPublishData: true, canUpdateOwnMetadata: true },
       metadata: JSON.stringify({ livekitUrl: s.livekitUrl, roles: [{ role: 'moderator', permissions: { canRecord: true, canChat: true, canChangeVirtualBackground: true } }], selectedRole: 'moderator' }),
     });
     const res = await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Old' }, { cookie: expired });
     assertStatus(res, 200);
     assert.deepEqual(tokenRoles(res.body.token), ['speaker']);
+    assert.notEqual(decodeJwt(res.body.token).payload.sub, old.identity);
   });
 
   it('a token with a forged "speaker with canRecord" entry does not keep the forged permissions', async () => {
@@ -522,7 +540,7 @@ describe('Participant Token security by authModeToAccessRoom (B.7)', () => {
         }
         assertStatus(res, 200);
         await assertParticipantToken(res.body.token, {
-          roomId: room.roomId, livekitUrl: s.livekitUrl, name: `B7G${n}`, identity: `B7G${n}`, roles: [role],
+          roomId: room.roomId, livekitUrl: s.livekitUrl, name: `B7G${n}`, identity: MINTED, roles: [role],
         });
       });
     }

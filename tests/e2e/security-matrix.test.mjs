@@ -364,9 +364,11 @@ const ROUTES = [
     kind: 'moderator',
     method: 'PUT',
     prepare: () => newTarget(),
-    path: (t) => `/internal-api/v1/meetings/${main.roomId}/participants/${t ? t.identity : 'SPEAKER'}/role`,
+    // Refused calls target the joined speaker by its real identity (minted from its name SPEAKER),
+    // so that the probe would see a role change that should not have happened.
+    path: (t) => `/internal-api/v1/meetings/${main.roomId}/participants/${encodeURIComponent(t ? t.identity : spk.identity)}/role`,
     body: () => ({ role: 'moderator' }),
-    probe: () => s.lkParticipant(main.roomId, 'SPEAKER')?.metadata ?? null,
+    probe: () => s.lkParticipant(main.roomId, spk.identity)?.metadata ?? null,
     ok: async (res, { prep }) => {
       assertStatus(res, 200);
       assert.deepEqual(res.body, { message: `Participant '${prep.identity}' role updated to 'moderator'` });
@@ -377,7 +379,7 @@ const ROUTES = [
     kind: 'moderator',
     method: 'DELETE',
     prepare: () => newTarget(),
-    path: (t) => `/internal-api/v1/meetings/${main.roomId}/participants/${t ? t.identity : 'SPEAKER'}`,
+    path: (t) => `/internal-api/v1/meetings/${main.roomId}/participants/${encodeURIComponent(t ? t.identity : spk.identity)}`,
     probe: () => s.lkIdentities(main.roomId),
     ok: async (res, { prep }) => {
       assertStatus(res, 200);

@@ -211,10 +211,10 @@ describe('meetingEnded (reference §16, §7.1; deviations §5.2, §6.2)', () => 
   });
 
   it('LiveKit room_finished after the last participant left (departure timeout) → meetingEnded', async () => {
-    const { room } = await meeting({ roomName: 'departed' });
+    const { room, mod } = await meeting({ roomName: 'departed' });
     await accepted(room.roomId, 'meetingStarted');
     s.emulator.setRoomTimeouts({ room: room.roomId, departureTimeout: 1 });
-    await s.leave(room.roomId, 'MOD');
+    await s.leave(room.roomId, mod.identity);
     const d = await accepted(room.roomId, 'meetingEnded', 10000);
     assertWellFormed(d);
     assert.equal(d.json.data.status, 'open');

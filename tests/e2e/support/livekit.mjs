@@ -101,6 +101,37 @@ export async function signWebhookBody(body, { apiKey = LK_API_KEY, apiSecret = L
   return at.toJwt();
 }
 
+// ------------------------------------------------------------------ minted identities
+
+/** Longest identity Convene mints, and the shape of its random part (12 chars of [a-z2-7]). */
+export const MAX_IDENTITY_BYTES = 256;
+export const IDENTITY_SUFFIX_CHARS = 12;
+export const IDENTITY_SUFFIX = /^[a-z2-7]{12}$/;
+
+/**
+ * The part of a minted identity before `-<suffix>`: the display name, shortened at a UTF-8
+ * boundary when name, dash and suffix would not fit in MAX_IDENTITY_BYTES.
+ */
+export function mintedIdentityPrefix(name) {
+  const bytes = Buffer.from(name, 'utf8');
+  let keep = Math.min(bytes.length, MAX_IDENTITY_BYTES - 1 - IDENTITY_SUFFIX_CHARS);
+  while (keep > 0 && keep < bytes.length && (bytes[keep] & 0xc0) === 0x80) keep--;
+  return bytes.subarray(0, keep).toString('utf8');
+}
+
+/**
+ * Asserts that `identity` is one Convene minted for the display name `name` (a token request with
+ * a participantName and no participantIdentity): `<name>-<12 chars [a-z2-7]>`, at most 256 bytes.
+ */
+export function assertMintedIdentity(identity, name, note = '') {
+  const what = `${note ? `${note}: ` : ''}identity ${JSON.stringify(identity)} minted from name ${JSON.stringify(name)}`;
+  assert.equal(typeof identity, 'string', what);
+  const prefix = `${mintedIdentityPrefix(name)}-`;
+  assert.ok(identity.startsWith(prefix), `${what} starts with the name and '-'`);
+  assert.match(identity.slice(prefix.length), IDENTITY_SUFFIX, `${what} ends with 12 chars of [a-z2-7]`);
+  assert.ok(Buffer.byteLength(identity, 'utf8') <= MAX_IDENTITY_BYTES, `${what} is at most ${MAX_IDENTITY_BYTES} bytes`);
+}
+
 // ------------------------------------------------------------------ expected shapes
 
 export function openviduPermissions(role) {
@@ -418,6 +449,9 @@ export function webhookEvent(event, { room, participant, id, createdAt } = {}) {
   return body;
 }
 
+/** assertParticipantToken's `identity` for a token whose `sub` Convene minted from its name. */
+export const MINTED = Symbol('identity minted from the name');
+
 const REFERENCE_CLAIMS = ['metadata', 'name', 'video', 'iss', 'exp', 'nbf', 'sub'];
 // Deviations §1.1: adding iat and jti is fine.
 const TOLERATED_CLAIMS = ['iat', 'jti'];
@@ -425,7 +459,8 @@ const TOLERATED_CLAIMS = ['iat', 'jti'];
 /**
  * Asserts the exact shape of a participant token (reference §10.8, deviations §1.1) and that
  * livekit-server-sdk's TokenVerifier accepts it. Returns the verified claims.
- *   name / identity: expected `name` / `sub` (undefined = must be absent)
+ *   name / identity: expected `name` / `sub` (undefined = must be absent); identity MINTED = a
+ *     `sub` minted from the name (`<name>-<12 chars [a-z2-7]>`, see assertMintedIdentity)
  *   roles: expected role names in order; selectedRole; ttlSeconds (default 7200)
  */
 export async function assertParticipantToken(token, { roomId, livekitUrl, name, identity, roles, selectedRole, ttlSeconds = 7200, roomJoin }) {
@@ -442,6 +477,7 @@ export async function assertParticipantToken(token, { roomId, livekitUrl, name, 
   if (name === undefined) assert.equal('name' in payload, false, 'no name claim');
   else assert.equal(payload.name, name);
   if (identity === undefined) assert.equal('sub' in payload, false, 'no sub claim');
+  else if (identity === MINTED) assertMintedIdentity(payload.sub, name);
   else assert.equal(payload.sub, identity);
   const join = roomJoin ?? name !== undefined;
   assert.deepEqual(payload.video, expectedVideoGrant(roomId, { roomJoin: join }));

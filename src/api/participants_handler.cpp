@@ -3,8 +3,8 @@
 #include <boost/json/object.hpp>
 #include <fmt/format.h>
 
-#include "api/json_body.hpp"
 #include "api/participant_dto.hpp"
+#include "http/request_body.hpp"
 #include "http/router.hpp"
 #include "service/participant_service.hpp"
 
@@ -36,7 +36,7 @@ struct ParticipantsHandler::Admitted {
 };
 
 boost::asio::awaitable<Result<ParticipantsHandler::Admitted>> ParticipantsHandler::Admit(Request& req) const {
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return Fail(body.error());
   auto parsed = ParseParticipantTokenRequest(*body);
   if (!parsed) co_return Fail(parsed.error());

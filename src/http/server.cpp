@@ -75,8 +75,8 @@ std::string Lower(std::string_view s) {
 }
 
 // Query strings are parsed leniently like Express's: a malformed escape keeps the raw text.
-api::QueryParams ParseQuery(std::string_view query) {
-  api::QueryParams out;
+QueryParams ParseQuery(std::string_view query) {
+  QueryParams out;
   while (!query.empty()) {
     const auto amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
@@ -85,7 +85,7 @@ api::QueryParams ParseQuery(std::string_view query) {
     const auto eq = pair.find('=');
     std::string_view raw_key = pair.substr(0, eq);
     std::string_view raw_value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    api::QueryParam p;
+    QueryParam p;
     if (!PercentDecode(raw_key, true, p.key)) p.key = std::string(raw_key);
     if (!PercentDecode(raw_value, true, p.value)) p.value = std::string(raw_value);
     out.push_back(std::move(p));

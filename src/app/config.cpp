@@ -316,7 +316,7 @@ Configuration is read from environment variables:
   MEET_MAX_PARTICIPANTS_PER_ROOM  named participants one room holds, 0 = no cap (10000)
   MEET_RECONCILE_INTERVAL   reconciliation with LiveKit           (30s)
   MEETING_EMPTY_TIMEOUT / MEETING_DEPARTURE_TIMEOUT  LiveKit room timeouts (LiveKit's defaults)
-  LIVEKIT_TIMEOUT           deadline of one LiveKit call          (5s)
+  LIVEKIT_TIMEOUT           deadline of one LiveKit call, retries included (5s)
   LIVEKIT_URL               public LiveKit URL                    (ws://localhost:7880)
   LIVEKIT_URL_PRIVATE       LiveKit URL for server calls          (LIVEKIT_URL)
   LIVEKIT_API_KEY / LIVEKIT_API_SECRET                            (devkey / secret)

@@ -251,7 +251,7 @@ int RunApplication(const Config& config) {
   server_options.port = config.server_port;
   server_options.cors_origin = config.cors_origin;
   server_options.fixed_base_url = config.base_url;
-  server_options.trust_proxy = config.trust_proxy;
+  server_options.trusted_proxy_hops = config.trusted_proxy_hops;
   http::Server server(ioc, server_options, router, metrics);
   auto port = server.Listen();
   if (!port) {

@@ -46,6 +46,17 @@ TEST(Config, InvalidValuesNameTheVariable) {
   }
 }
 
+TEST(Config, TrustProxyIsANumberOfHops) {
+  EXPECT_EQ(Load({})->trusted_proxy_hops, 0u);
+  EXPECT_EQ(Load({{"SERVER_TRUST_PROXY", "false"}})->trusted_proxy_hops, 0u);
+  EXPECT_EQ(Load({{"SERVER_TRUST_PROXY", "true"}})->trusted_proxy_hops, 1u);
+  EXPECT_EQ(Load({{"SERVER_TRUST_PROXY", "2"}})->trusted_proxy_hops, 2u);
+  EXPECT_EQ(Load({{"SERVER_TRUST_PROXY", "0"}})->trusted_proxy_hops, 0u);
+  for (const char* bad : {"yes", "-1", "33", "1.5", " 1", "TRUE"}) {
+    EXPECT_FALSE(Load({{"SERVER_TRUST_PROXY", bad}})) << bad;
+  }
+}
+
 TEST(Config, SecretsAreNeverEchoedInErrors) {
   auto c = Load({{"LIVEKIT_API_SECRET", ""}});
   ASSERT_FALSE(c);

@@ -25,6 +25,7 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/forwarded.hpp"
 #include "http/router.hpp"
 #include "observability/metrics.hpp"
 
@@ -212,14 +213,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (!options.fixed_base_url.empty()) return options.fixed_base_url;
     std::string proto = "http";
     std::string_view host = host_header;
-    if (options.trust_proxy) {
-      std::string_view fwd_proto = req.Header("x-forwarded-proto");
-      fwd_proto = fwd_proto.substr(0, fwd_proto.find(','));
-      if (fwd_proto == "https" || fwd_proto == "http") proto = std::string(fwd_proto);
-      std::string_view fwd_host = req.Header("x-forwarded-host");
-      fwd_host = fwd_host.substr(0, fwd_host.find(','));
-      if (IsSafeHost(fwd_host)) host = fwd_host;
-    }
+    // The same hop as the client address: the values the outermost trusted proxy wrote.
+    const std::string fwd_proto =
+        ForwardedValue(req, "x-forwarded-proto", options.trusted_proxy_hops);
+    if (fwd_proto == "https" || fwd_proto == "http") proto = fwd_proto;
+    const std::string fwd_host = ForwardedValue(req, "x-forwarded-host", options.trusted_proxy_hops);
+    if (IsSafeHost(fwd_host)) host = fwd_host;
     if (!IsSafeHost(host)) return fmt::format("http://localhost:{}", options.port);
     return NormalizeBaseUrl(proto + "://" + std::string(host));
   }
@@ -239,12 +238,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     boost::system::error_code ec;
     const auto endpoint = stream.socket().remote_endpoint(ec);
     if (!ec) req.remote_address = endpoint.address().to_string();
-    if (options.trust_proxy) {
-      std::string_view fwd = req.Header("x-forwarded-for");
-      fwd = fwd.substr(0, fwd.find(','));
-      while (!fwd.empty() && fwd.front() == ' ') fwd.remove_prefix(1);
-      if (!fwd.empty() && fwd.size() < 64) req.remote_address = std::string(fwd);
-    }
+    // Behind trusted proxies the client is the address the outermost one saw, never the
+    // leftmost X-Forwarded-For entry: the client writes that one itself (and could rotate it to
+    // get a fresh login rate-limit budget per request).
+    std::string fwd = ForwardedValue(req, "x-forwarded-for", options.trusted_proxy_hops);
+    if (!fwd.empty() && fwd.size() < 64) req.remote_address = std::move(fwd);
     const std::string_view incoming_id = req.Header("x-request-id");
     req.request_id = IsSafeRequestId(incoming_id) ? std::string(incoming_id) : NewRequestId();
     req.base_url = BaseUrlFor(req, req.Header("host"));

@@ -12,6 +12,7 @@
 
 #include "api/json_reader.hpp"
 #include "domain/room_names.hpp"
+#include "http/query_field.hpp"
 
 namespace convene::api {
 namespace {
@@ -107,31 +108,34 @@ double JsStringToNumber(std::string_view text) {
   return negative ? -v : v;
 }
 
-/// What a query parameter looks like to zod after Express's `qs` parsing: absent, one string, or
-/// an array when the key is repeated.
-struct QueryValue {
-  std::vector<std::string_view> values;
-  bool absent() const { return values.empty(); }
-  bool is_array() const { return values.size() > 1; }
-  std::string_view str() const { return values.front(); }
-};
+/// What zod sees for a query parameter after Express's `qs` parsing (string, array or object).
+http::QueryField Query(const http::QueryParams& query, std::string_view key) {
+  return http::LookUpQueryField(query, key);
+}
 
-QueryValue Query(const http::QueryParams& query, std::string_view key) {
-  QueryValue out;
-  for (const http::QueryParam& p : query) {
-    if (p.key == key) out.values.push_back(p.value);
+/// z.string() on a query value: "Expected string, received array|object".
+std::string ExpectedString(const http::QueryField& v) {
+  return "Expected string, received " + std::string(v.TypeName());
+}
+
+/// z.coerce.number() on a query value, i.e. JavaScript's Number(value): an array converts
+/// through its string form ("5" for ["5"], "1,2" → NaN), an object is NaN.
+double CoerceQueryNumber(const http::QueryField& v) {
+  if (v.is_string()) return JsStringToNumber(v.str());
+  if (v.type == http::QueryField::Type::kArray && v.nested_elements == 0 && v.values.size() == 1) {
+    return JsStringToNumber(v.values.front());
   }
-  return out;
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 /// `fields` is `z.string().optional()`; the reference then keeps the trimmed comma-separated names
 /// only when the string is non-empty.
 std::optional<std::vector<std::string>> ReadFields(const http::QueryParams& query,
                                                    std::vector<FieldError>& errors) {
-  const QueryValue v = Query(query, "fields");
+  const http::QueryField v = Query(query, "fields");
   if (v.absent()) return std::nullopt;
-  if (v.is_array()) {
-    errors.push_back({"fields", "Expected string, received array"});
+  if (!v.is_string()) {
+    errors.push_back({"fields", ExpectedString(v)});
     return std::nullopt;
   }
   if (v.str().empty()) return std::nullopt;
@@ -150,11 +154,11 @@ std::optional<std::vector<std::string>> ReadFields(const http::QueryParams& quer
 std::optional<std::string_view> ReadQueryEnum(const http::QueryParams& query, std::string_view key,
                                               const std::vector<std::string_view>& allowed,
                                               std::vector<FieldError>& errors) {
-  const QueryValue v = Query(query, key);
+  const http::QueryField v = Query(query, key);
   if (v.absent()) return std::nullopt;
-  if (v.is_array()) {
-    errors.push_back(
-        {std::string(key), "Expected " + JoinEnumValues(allowed) + ", received array"});
+  if (!v.is_string()) {
+    errors.push_back({std::string(key), "Expected " + JoinEnumValues(allowed) + ", received " +
+                                            std::string(v.TypeName())});
     return std::nullopt;
   }
   for (std::string_view a : allowed) {
@@ -408,10 +412,8 @@ Result<ListRoomsQuery> ParseListRoomsQuery(const http::QueryParams& query) {
   std::vector<FieldError> errors;
   ListRoomsQuery out;
 
-  if (const QueryValue v = Query(query, "maxItems"); !v.absent()) {
-    // z.coerce.number(): Number(array) is NaN for the repeated-parameter case.
-    const double n =
-        v.is_array() ? std::numeric_limits<double>::quiet_NaN() : JsStringToNumber(v.str());
+  if (const http::QueryField v = Query(query, "maxItems"); !v.absent()) {
+    const double n = CoerceQueryNumber(v);
     if (std::isnan(n)) {
       errors.push_back({"maxItems", "Expected number, received nan"});
     } else if (!(n > 0)) {
@@ -424,18 +426,18 @@ Result<ListRoomsQuery> ParseListRoomsQuery(const http::QueryParams& query) {
     out.max_items = kDefaultMaxItems;
   }
 
-  if (const QueryValue v = Query(query, "nextPageToken"); !v.absent()) {
-    if (v.is_array()) {
-      errors.push_back({"nextPageToken", "Expected string, received array"});
+  if (const http::QueryField v = Query(query, "nextPageToken"); !v.absent()) {
+    if (!v.is_string()) {
+      errors.push_back({"nextPageToken", ExpectedString(v)});
     } else if (v.str() != "undefined") {
       // The reference's frontend sends the literal "undefined" for "no token".
       out.next_page_token = std::string(v.str());
     }
   }
 
-  if (const QueryValue v = Query(query, "roomName"); !v.absent()) {
-    if (v.is_array()) {
-      errors.push_back({"roomName", "Expected string, received array"});
+  if (const http::QueryField v = Query(query, "roomName"); !v.absent()) {
+    if (!v.is_string()) {
+      errors.push_back({"roomName", ExpectedString(v)});
     } else {
       out.room_name_prefix = domain::SanitizeRoomName(v.str());
     }
@@ -465,11 +467,13 @@ Result<BulkDeleteRoomsQuery> ParseBulkDeleteRoomsQuery(const http::QueryParams& 
   std::vector<FieldError> errors;
   BulkDeleteRoomsQuery out;
 
-  // The reference splits a single value on ',' but takes each element of a repeated parameter
-  // whole (its sanitiser then removes any comma inside it).
-  const QueryValue v = Query(query, "roomIds");
+  // The reference splits a string on ',' but takes each string element of an array (a repeated
+  // parameter, roomIds[]=...) whole, its sanitiser then removing any comma inside it; an object
+  // (roomIds[x]=...) holds no id. Elements that are arrays or objects themselves (roomIds[0][x])
+  // are left out: the reference would delete a room named after their JavaScript string form.
+  const http::QueryField v = Query(query, "roomIds");
   std::vector<std::string_view> candidates;
-  if (v.values.size() == 1) {
+  if (v.is_string()) {
     std::string_view rest = v.str();
     while (true) {
       const std::size_t comma = rest.find(',');
@@ -477,7 +481,7 @@ Result<BulkDeleteRoomsQuery> ParseBulkDeleteRoomsQuery(const http::QueryParams& 
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
-  } else {
+  } else if (v.type == http::QueryField::Type::kArray) {
     candidates = v.values;
   }
   std::set<std::string> seen;

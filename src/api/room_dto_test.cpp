@@ -414,6 +414,23 @@ TEST(ParseListRoomsQuery, RepeatedStringParametersAreArrays) {
                        {"fields", "Expected string, received array"}}));
 }
 
+TEST(ParseListRoomsQuery, BracketKeysAreArraysOrObjectsAsExpressParsesThem) {
+  EXPECT_EQ(Issues(ParseListRoomsQuery({{"fields[invalid]", "data"},
+                                        {"roomName[]", "r"},
+                                        {"nextPageToken[0]", "t"}})),
+            (IssueList{{"nextPageToken", "Expected string, received array"},
+                       {"roomName", "Expected string, received array"},
+                       {"fields", "Expected string, received object"}}));
+  // z.coerce.number(): Number({a:"1"}) is NaN, Number(["5"]) is 5, Number(["1","2"]) is NaN.
+  EXPECT_EQ(Issues(ParseListRoomsQuery({{"maxItems[a]", "1"}})),
+            (IssueList{{"maxItems", "Expected number, received nan"}}));
+  EXPECT_EQ(ParseListRoomsQuery({{"maxItems[]", "5"}})->max_items, 5u);
+  EXPECT_EQ(Issues(ParseListRoomsQuery({{"maxItems[]", "1"}, {"maxItems[]", "2"}})),
+            (IssueList{{"maxItems", "Expected number, received nan"}}));
+  EXPECT_EQ(Issues(ParseListRoomsQuery({{"maxItems[0][a]", "1"}})),
+            (IssueList{{"maxItems", "Expected number, received nan"}}));
+}
+
 TEST(ParseFieldsQuery, ParsesOrRejectsArrays) {
   EXPECT_EQ(*ParseFieldsQuery({{"fields", "roomId"}}), std::vector<std::string>{"roomId"});
   EXPECT_EQ(*ParseFieldsQuery({{"other", "x"}}), std::nullopt);
@@ -446,6 +463,9 @@ TEST(ParseDeleteRoomQuery, InvalidPoliciesUseZodEnumMessages) {
                         "Invalid enum value. Expected 'force' | 'when_meeting_ends' | 'fail', "
                         "received 'now'"},
                        {"withRecordings", "Expected 'force' | 'close' | 'fail', received array"}}));
+  EXPECT_EQ(Issues(ParseDeleteRoomQuery({{"withMeeting[x]", "force"}})),
+            (IssueList{{"withMeeting",
+                        "Expected 'force' | 'when_meeting_ends' | 'fail', received object"}}));
   EXPECT_EQ(Issues(ParseDeleteRoomQuery({{"withRecordings", ""}})),
             (IssueList{{"withRecordings",
                         "Invalid enum value. Expected 'force' | 'close' | 'fail', received ''"}}));
@@ -465,6 +485,14 @@ TEST(ParseBulkDeleteRoomsQuery, RepeatedParameterElementsAreTakenWhole) {
       {{"roomIds", "room1"}, {"roomIds", "x,y"}, {"roomIds", ""}, {"roomIds", " room1 "}});
   ASSERT_TRUE(q);
   EXPECT_EQ(q->room_ids, (std::vector<std::string>{"room1", "xy"}));
+}
+
+TEST(ParseBulkDeleteRoomsQuery, ArraySyntaxElementsAreTakenWholeAndObjectsHoldNoId) {
+  const auto q = ParseBulkDeleteRoomsQuery({{"roomIds[]", "a,b"}, {"roomIds[]", "c"}});
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->room_ids, (std::vector<std::string>{"ab", "c"}));
+  EXPECT_EQ(Issues(ParseBulkDeleteRoomsQuery({{"roomIds[x]", "a"}})),
+            (IssueList{{"roomIds", "At least one valid roomId is required after sanitization"}}));
 }
 
 TEST(ParseBulkDeleteRoomsQuery, NoValidIdIsRejected) {

@@ -83,7 +83,9 @@ QueryParams ParseQuery(std::string_view query) {
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
-    const auto eq = pair.find('=');
+    // As qs: a key may hold '=' inside brackets ("a[b=c]=d" is key "a[b=c]").
+    const auto bracket_eq = pair.find("]=");
+    const auto eq = bracket_eq == std::string_view::npos ? pair.find('=') : bracket_eq + 1;
     std::string_view raw_key = pair.substr(0, eq);
     std::string_view raw_value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     QueryParam p;

@@ -24,6 +24,7 @@ std::optional<unsigned> ParseBounded(std::string_view s, unsigned min, unsigned 
 }
 
 constexpr unsigned kMaxTrustedProxyHops = 32;
+constexpr unsigned kMaxConnectionsCeiling = 1'000'000;
 
 }  // namespace
 
@@ -208,6 +209,11 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
     }
   }
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (const char* v = getenv_fn("SERVER_MAX_CONNECTIONS"); v != nullptr && *v != '\0') {
+    const auto max = ParseBounded(v, 1, kMaxConnectionsCeiling);
+    if (!max) return Fail(ConfigError("SERVER_MAX_CONNECTIONS", "expected a number of connections 1-1000000"));
+    c.max_connections = *max;
+  }
 
   str("MEET_LOG_LEVEL", c.log_level);
   if (c.log_level != "error" && c.log_level != "warn" && c.log_level != "info" &&
@@ -307,6 +313,8 @@ Configuration is read from environment variables:
   SERVER_PORT               listen port                           (6080)
   SERVER_CORS_ORIGIN        CORS origin, empty disables CORS      (*)
   SERVER_TRUST_PROXY        trusted proxy hops: false, true (= 1) or a number (false)
+  SERVER_MAX_CONNECTIONS    open client connections at most, beyond: 503 and close
+                            (RLIMIT_NOFILE minus what the store, LiveKit and Redis need)
   SERVER_THREADS            I/O threads                           (number of cores)
   MEET_LOG_LEVEL            error|warn|info|verbose|debug         (info)
   MEET_NAME_ID              deployment id                         (openviduMeet)

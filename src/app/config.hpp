@@ -41,6 +41,8 @@ struct Config {
   std::string cors_origin = "*";
   unsigned trusted_proxy_hops = 0;  // SERVER_TRUST_PROXY: false = 0, true = 1, or a number
   unsigned threads = 0;  // 0 = number of cores
+  /// SERVER_MAX_CONNECTIONS; 0 = derived from RLIMIT_NOFILE at start-up (app/connection_limit.hpp).
+  std::size_t max_connections = 0;
   // Meet
   std::string log_level = "info";
   std::string name_id = "openviduMeet";

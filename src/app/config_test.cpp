@@ -57,6 +57,16 @@ TEST(Config, TrustProxyIsANumberOfHops) {
   }
 }
 
+TEST(Config, MaxConnectionsIsDerivedUnlessSet) {
+  EXPECT_EQ(Load({})->max_connections, 0u);  // 0 = from RLIMIT_NOFILE at start-up
+  EXPECT_EQ(Load({{"SERVER_MAX_CONNECTIONS", "500"}})->max_connections, 500u);
+  for (const char* bad : {"0", "-5", "many", "1000001"}) {
+    auto c = Load({{"SERVER_MAX_CONNECTIONS", bad}});
+    ASSERT_FALSE(c) << bad;
+    EXPECT_NE(c.error().message.find("SERVER_MAX_CONNECTIONS"), std::string::npos);
+  }
+}
+
 TEST(Config, SecretsAreNeverEchoedInErrors) {
   auto c = Load({{"LIVEKIT_API_SECRET", ""}});
   ASSERT_FALSE(c);

@@ -12,6 +12,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -27,6 +28,7 @@
 
 #include "http/forwarded.hpp"
 #include "http/router.hpp"
+#include "observability/log_throttle.hpp"
 #include "observability/metrics.hpp"
 
 namespace convene::http {
@@ -39,6 +41,27 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// After a failed accept (out of file descriptors or kernel memory) the pending connection stays
+// queued, so retrying at once fails again at once: one core and megabytes of log a second. The
+// loop waits instead, doubling from the first to the last delay, back to the first after a success.
+constexpr std::chrono::milliseconds kAcceptBackoffFirst{10};
+constexpr std::chrono::milliseconds kAcceptBackoffLast{1000};
+// A condition that can repeat on every accept is logged at most this often, with its count.
+constexpr std::chrono::seconds kRepeatedLogInterval{10};
+
+// What a connection beyond SERVER_MAX_CONNECTIONS receives before it is closed.
+const std::string& ShedResponse() {
+  static const std::string response = [] {
+    constexpr std::string_view body =
+        R"({"error":"Service Unavailable","message":"Too many open connections"})";
+    return fmt::format(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Content-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{}",
+        body.size(), body);
+  }();
+  return response;
+}
 
 Method ToMethod(bhttp::verb verb) {
   switch (verb) {
@@ -175,25 +198,74 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::atomic<bool> stopping{false};
   mutable std::mutex connections_mutex;
   std::list<std::shared_ptr<Connection>> connections;
+  // Sessions running, counted from their accept (before they register), for the cap.
+  std::atomic<std::size_t> open_connections{0};
   observability::RouteStats* unmatched_stats;
+  observability::Counter* shed_connections;
+  observability::Counter* accept_errors;
+  observability::LogThrottle shed_log{kRepeatedLogInterval};
+  observability::LogThrottle accept_error_log{kRepeatedLogInterval};
+  asio::steady_timer accept_backoff;  // on the acceptor's executor; cancelled by BeginShutdown
 
   Impl(asio::io_context& io, ServerOptions opts, const Router& r, observability::Metrics& m)
-      : ioc(io), options(std::move(opts)), router(r), metrics(m), acceptor(io),
-        unmatched_stats(m.Route("ANY", "unmatched")) {}
+      // The accept loop, its back-off timer and BeginShutdown's close share one strand.
+      : ioc(io), options(std::move(opts)), router(r), metrics(m), acceptor(asio::make_strand(io)),
+        unmatched_stats(m.Route("ANY", "unmatched")),
+        shed_connections(m.GetCounter("convene_http_connections_shed_total",
+                                      "Connections closed at accept because SERVER_MAX_CONNECTIONS "
+                                      "were open")),
+        accept_errors(m.GetCounter("convene_http_accept_errors_total",
+                                   "Failed accepts (e.g. out of file descriptors)")),
+        accept_backoff(acceptor.get_executor()) {}
 
   asio::awaitable<void> Accept() {
+    auto backoff = kAcceptBackoffFirst;
     while (!stopping.load()) {
       tcp::socket socket(asio::make_strand(ioc));
       auto [ec] = co_await acceptor.async_accept(socket, kUseTuple);
       if (ec) {
         if (stopping.load() || ec == asio::error::operation_aborted) break;
-        spdlog::warn("accept failed: {}", ec.message());
+        accept_errors->Increment();
+        // The client gave up between SYN and accept: nothing is wrong with the server.
+        if (ec == asio::error::connection_aborted) continue;
+        if (const std::uint64_t count = accept_error_log.Occurred()) {
+          spdlog::warn("accept failed: {} ({} time(s) since the last report); backing off up to {} ms",
+                       ec.message(), count, kAcceptBackoffLast.count());
+        }
+        accept_backoff.expires_after(backoff);
+        co_await accept_backoff.async_wait(kUseTuple);
+        backoff = std::min(backoff * 2, kAcceptBackoffLast);
         continue;
       }
+      backoff = kAcceptBackoffFirst;
+      if (options.max_connections != 0 && open_connections.load() >= options.max_connections) {
+        Shed(socket);
+        continue;
+      }
+      open_connections.fetch_add(1);
       socket.set_option(tcp::no_delay(true), ec);
       auto executor = socket.get_executor();
       asio::co_spawn(executor, Session(beast::tcp_stream(std::move(socket))), asio::detached);
     }
+  }
+
+  // Accept-and-close rather than leaving connections in the listen queue: a queued client only
+  // learns after its own timeout, while this one is told at once (503, Retry-After) and can retry
+  // or go to another instance; the queue stays short, so once connections close, new clients are
+  // served at once. The cap keeps file descriptors in reserve, so accepting still succeeds.
+  void Shed(tcp::socket& socket) {
+    shed_connections->Increment();
+    if (const std::uint64_t count = shed_log.Occurred()) {
+      spdlog::warn("{} connection(s) refused since the last report: {} open, at the "
+                   "SERVER_MAX_CONNECTIONS cap",
+                   count, open_connections.load());
+    }
+    // Best effort and never blocking: the answer fits the empty send buffer of a new socket.
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(ShedResponse()), ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
   }
 
   std::shared_ptr<Connection> Register(beast::tcp_stream* stream) {
@@ -374,6 +446,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream.close();
     Unregister(conn);
+    open_connections.fetch_sub(1);
   }
 };
 
@@ -413,6 +486,7 @@ void Server::BeginShutdown() {
   asio::dispatch(impl->acceptor.get_executor(), [impl] {
     boost::system::error_code ignored;
     impl->acceptor.close(ignored);
+    impl->accept_backoff.cancel();
   });
   std::lock_guard lock(impl->connections_mutex);
   for (const auto& conn : impl->connections) {

@@ -10,6 +10,7 @@
 
 namespace convene::api {
 
+using http::ParseBody;
 using http::Request;
 using http::Response;
 
@@ -36,7 +37,7 @@ struct ParticipantsHandler::Admitted {
 };
 
 boost::asio::awaitable<Result<ParticipantsHandler::Admitted>> ParticipantsHandler::Admit(Request& req) const {
-  auto body = http::ParseBody(req);
+  auto body = ParseBody(req);
   if (!body) co_return Fail(body.error());
   auto parsed = ParseParticipantTokenRequest(*body);
   if (!parsed) co_return Fail(parsed.error());

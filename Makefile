@@ -53,9 +53,9 @@ emulator-test: $(NPM_STAMP)
 # The end-to-end suites run twice: against one instance on the embedded store, then every suite
 # but those in CLUSTER_EXCLUDED against two instances sharing PostgreSQL + Redis behind a
 # round-robin proxy. cluster*.test.mjs always use two instances (they run once, in the first
-# pass); http-behaviour and hostile-input test one process's HTTP parser and connection handling,
-# which the proxy in front would stand in for.
-CLUSTER_EXCLUDED := cluster cluster-faults http-behaviour hostile-input
+# pass); http-behaviour, hostile-input and connection-limit test one process's HTTP parser and
+# connection handling, which the proxy in front would stand in for.
+CLUSTER_EXCLUDED := cluster cluster-faults http-behaviour hostile-input connection-limit
 CLUSTER_SUITES := $(filter-out $(patsubst %,tests/e2e/%.test.mjs,$(CLUSTER_EXCLUDED)),$(sort $(wildcard tests/e2e/*.test.mjs)))
 E2E_NODE := node --test --test-concurrency=1
 E2E_RUN := CONVENE_BINARY=$(CURDIR)/build/debug/src/convene $(E2E_NODE)

@@ -65,14 +65,19 @@ function recordSanitizerReport(pid, output) {
 }
 
 /**
- * Starts Convene. `env` overrides the defaults below. Returns a handle:
- *   { url, port, dataDir, logs(), stop(), kill(), restart() }
+ * Starts Convene. `env` overrides the defaults below; `fdLimit` runs it under `prlimit` with that
+ * RLIMIT_NOFILE (soft and hard), the pid staying Convene's. Returns a handle:
+ *   { url, port, dataDir, child, logs(), stop(), kill(), restart() }
  */
-export async function startConvene({ env = {}, dataDir, timeoutMs = 15000 } = {}) {
+export async function startConvene({ env = {}, dataDir, timeoutMs = 15000, fdLimit } = {}) {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'convene-e2e-'));
   const handle = { dataDir: dir, child: null, port: 0, url: '', output: [] };
   const launch = async (port) => {
-    const child = spawn(conveneBinary, [], {
+    // prlimit sets the limit on itself and then execs Convene, so child.pid is Convene's.
+    const [command, args] = fdLimit === undefined
+      ? [conveneBinary, []]
+      : ['prlimit', [`--nofile=${fdLimit}:${fdLimit}`, conveneBinary]];
+    const child = spawn(command, args, {
       env: {
         PATH: process.env.PATH,
         // Sanitizer settings reach an instrumented binary (make test-asan / test-tsan).

@@ -1,10 +1,18 @@
 #include "domain/display_name.hpp"
 
+#include <array>
 #include <charconv>
 
 #include <fmt/format.h>
 
 namespace convene::domain {
+
+namespace {
+
+constexpr std::array<std::uint32_t, kMaxSuffixDigits> kLowest{
+    1, 10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000, 1'000'000'000};
+
+}  // namespace
 
 std::string FoldName(std::string_view name) {
   std::string folded(name);
@@ -29,5 +37,29 @@ std::optional<SuffixedName> SplitSuffix(std::string_view name) {
 }
 
 std::string WithSuffix(std::string_view name, std::uint32_t n) { return fmt::format("{}_{}", name, n); }
+
+int SuffixDigits(std::uint32_t n) {
+  int digits = 1;
+  while (digits < kMaxSuffixDigits && n >= kLowest[digits]) ++digits;
+  return digits;
+}
+
+std::uint32_t LowestSuffix(int digits) { return kLowest.at(digits - 1); }
+
+std::uint32_t HighestSuffix(int digits) {
+  return digits == kMaxSuffixDigits ? UINT32_MAX : kLowest.at(digits) - 1;
+}
+
+std::string_view FitForSuffix(std::string_view base, int digits) {
+  const std::size_t suffix = 1 + static_cast<std::size_t>(digits);
+  if (base.size() + suffix <= kMaxDisplayNameBytes) return base;
+  std::size_t keep = kMaxDisplayNameBytes - suffix;
+  while (keep > 0 && (static_cast<unsigned char>(base[keep]) & 0xC0) == 0x80) --keep;
+  return base.substr(0, keep);
+}
+
+bool SuffixMayShorten(std::string_view name) {
+  return name.size() + 1 + kMaxSuffixDigits > kMaxDisplayNameBytes;
+}
 
 }  // namespace convene::domain

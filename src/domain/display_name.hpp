@@ -25,4 +25,20 @@ std::optional<SuffixedName> SplitSuffix(std::string_view name);
 /// "<name>_<n>"
 std::string WithSuffix(std::string_view name, std::uint32_t n);
 
+/// Suffix numbers are grouped by their digit count ("level"): 1–9, 10–99, …, 1 000 000 000 –
+/// 4 294 967 295. All numbers of one level shorten a long base the same way (FitForSuffix), so
+/// the registries keep their free numbers per base and level.
+inline constexpr int kMaxSuffixDigits = 10;
+int SuffixDigits(std::uint32_t n);
+std::uint32_t LowestSuffix(int digits);   // 1, 10, 100, …
+std::uint32_t HighestSuffix(int digits);  // 9, 99, 999, …, 4 294 967 295
+
+/// The base of a `<base>_<N>` candidate whose N has `digits` digits: `base` itself when the
+/// candidate fits in kMaxDisplayNameBytes, otherwise `base` cut short (at a UTF-8 character
+/// boundary) to make room. LiveKit refuses identities over 256 bytes.
+std::string_view FitForSuffix(std::string_view base, int digits);
+
+/// True when some suffix would shorten `name` (FitForSuffix differs from it for some digit count).
+bool SuffixMayShorten(std::string_view name);
+
 }  // namespace convene::domain

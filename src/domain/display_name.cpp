@@ -14,14 +14,6 @@ constexpr std::array<std::uint32_t, kMaxSuffixDigits> kLowest{
 
 }  // namespace
 
-std::string FoldName(std::string_view name) {
-  std::string folded(name);
-  for (char& c : folded) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return folded;
-}
-
 std::optional<SuffixedName> SplitSuffix(std::string_view name) {
   const auto underscore = name.rfind('_');
   if (underscore == std::string_view::npos || underscore == 0 || underscore + 1 == name.size()) {

@@ -1,101 +1,132 @@
 #include "registry/in_process_registry.hpp"
 
 #include <algorithm>
+#include <array>
+#include <optional>
 #include <set>
+#include <stdexcept>
 #include <unordered_set>
 
 #include "domain/display_name.hpp"
+#include "domain/name_key.hpp"
 
 namespace convene::registry {
 
 using domain::ParticipantRole;
 
-namespace {
-
-// LiveKit refuses identities over 256 bytes, and the name is the identity: a suffixed name that
-// would exceed the limit gets its base shortened (at a UTF-8 character boundary) to make room.
-std::string FitForSuffix(const std::string& base, std::uint32_t n) {
-  const std::size_t suffix = 1 + std::to_string(n).size();
-  if (base.size() + suffix <= domain::kMaxDisplayNameBytes) return base;
-  std::size_t keep = domain::kMaxDisplayNameBytes - suffix;
-  while (keep > 0 && (static_cast<unsigned char>(base[keep]) & 0xC0) == 0x80) --keep;
-  return base.substr(0, keep);
-}
-
-}  // namespace
-
-/// Everything about one room. `names` maps folded display names to the identity holding them;
-/// `pools` remembers, per folded base name, which `_N` suffixes may be free below the highest one
-/// handed out, so allocation finds the lowest free N without scanning every participant.
+/// Everything about one room. `names` maps name keys (domain::NameKey) to the identity holding
+/// them; `pools` remembers which `_N` suffixes may be free, so allocation finds the lowest free N
+/// without scanning every participant.
+///
+/// A candidate `<stem>_N` uses the requested name as its stem, shortened when the candidate would
+/// exceed 256 bytes (domain::FitForSuffix); how much depends on the digit count of N. Pools are
+/// therefore kept per stem (by key) and, inside a stem, per digit count ("level"): a released
+/// name splits at its last '_' into exactly the stem and number it was allocated from, so the
+/// number goes back where the next request for a name with that stem looks first — at every
+/// length (a pool per requested name lost the numbers of shortened candidates).
 struct InProcessRegistry::RoomState {
   struct SuffixPool {
-    std::set<std::uint32_t> released;  // numbers ≤ high_water that became free
-    std::uint32_t high_water = 0;      // every number above it has never been handed out
+    struct Level {
+      std::uint32_t high_water = 0;  // highest number of this level handed out, 0 = none yet
+      std::uint32_t released = 0;    // how many of them are in `released`
+    };
+    std::set<std::uint32_t> released;  // numbers at or below their level's high water that became free
+    std::array<Level, domain::kMaxSuffixDigits> levels;
+
+    /// The lowest number of the level that may be free: a released one, else the next one above
+    /// the high water. nullopt when every number of the level has been handed out.
+    std::optional<std::uint32_t> Take(int digits) {
+      Level& level = levels[digits - 1];
+      const std::uint32_t lowest = domain::LowestSuffix(digits), highest = domain::HighestSuffix(digits);
+      if (auto it = released.lower_bound(lowest); it != released.end() && *it <= highest) {
+        const std::uint32_t n = *it;
+        released.erase(it);
+        --level.released;
+        return n;
+      }
+      const std::uint32_t next = std::max(level.high_water, lowest - 1);
+      if (next == highest) return std::nullopt;
+      return level.high_water = next + 1;
+    }
+
+    void Return(std::uint32_t n) {
+      const int digits = domain::SuffixDigits(n);
+      Level& level = levels[digits - 1];
+      if (n > level.high_water || !released.insert(n).second) return;
+      ++level.released;
+      // Every number the level handed out is free again: forget the level.
+      const std::uint32_t lowest = domain::LowestSuffix(digits);
+      if (level.released == level.high_water - lowest + 1) {
+        released.erase(released.lower_bound(lowest), released.upper_bound(level.high_water));
+        level = Level{};
+      }
+    }
+
+    bool Unused() const {
+      return std::all_of(levels.begin(), levels.end(), [](const Level& l) { return l.high_water == 0; });
+    }
   };
 
   std::mutex mutex;
   bool unlinked = false;  // erased from rooms_; set under `mutex` (see LockRoom)
   std::unordered_map<std::string, ParticipantRecord> by_identity;
-  std::unordered_map<std::string, std::string> names;  // folded name -> identity
-  std::unordered_map<std::string, SuffixPool> pools;   // folded base -> pool
+  std::unordered_map<std::string, std::string> names;  // name key -> identity
+  std::unordered_map<std::string, SuffixPool> pools;   // stem key -> pool
   std::unordered_set<std::string> banned;
 
   bool Empty() const { return by_identity.empty() && banned.empty(); }
 
-  bool NameFree(const std::string& folded) const { return names.find(folded) == names.end(); }
+  bool NameFree(const std::string& key) const { return names.find(key) == names.end(); }
 
   // A candidate is usable only if nobody holds the name and nobody uses it as an identity (a
   // caller-chosen identity may equal somebody's future display name).
   // A banned identity is not handed out again either: its holder would be removed on join.
-  bool Usable(const std::string& name) const {
-    return NameFree(domain::FoldName(name)) && by_identity.find(name) == by_identity.end() &&
-           banned.find(name) == banned.end();
+  bool Usable(const std::string& name, const std::string& key) const {
+    return NameFree(key) && by_identity.find(name) == by_identity.end() && banned.find(name) == banned.end();
   }
 
-  /// Lowest free `<name>_N` (deviations §3.1). Released numbers are tried first, in order; numbers
-  /// someone took by typing the suffixed name themselves are skipped (they return to the pool when
-  /// released). Always succeeds.
+  /// Lowest free `<name>_N` (deviations §3.1), level by level: released numbers are tried first,
+  /// in order; numbers someone took by typing the suffixed name themselves are skipped (they
+  /// return to the pool when released). Always succeeds.
   std::string Allocate(const std::string& requested) {
-    if (Usable(requested)) return requested;
-    SuffixPool& pool = pools[domain::FoldName(requested)];
-    while (true) {
-      std::uint32_t n;
-      if (!pool.released.empty()) {
-        n = *pool.released.begin();
-        pool.released.erase(pool.released.begin());
-      } else {
-        n = ++pool.high_water;
+    const std::string key = domain::NameKey(requested);
+    if (Usable(requested, key)) return requested;
+    for (int digits = 1; digits <= domain::kMaxSuffixDigits; ++digits) {
+      const std::string_view stem = domain::FitForSuffix(requested, digits);
+      const std::string stem_key = stem.size() == requested.size() ? key : domain::NameKey(stem);
+      SuffixPool& pool = pools[stem_key];
+      while (auto n = pool.Take(digits)) {
+        std::string candidate = domain::WithSuffix(stem, *n);
+        if (Usable(candidate, domain::WithSuffix(stem_key, *n))) return candidate;
       }
-      std::string candidate = domain::WithSuffix(FitForSuffix(requested, n), n);
-      if (Usable(candidate)) return candidate;
     }
+    // Every one of 4 294 967 295 numbers would have to be held in this room at once.
+    throw std::length_error("every suffix of a display name is in use");
   }
 
   void Insert(ParticipantRecord record) {
-    names.emplace(domain::FoldName(record.name), record.identity);
+    names.emplace(domain::NameKey(record.name), record.identity);
     std::string identity = record.identity;
     by_identity.insert_or_assign(std::move(identity), std::move(record));
   }
 
   void Remove(std::unordered_map<std::string, ParticipantRecord>::iterator it) {
-    const std::string folded = domain::FoldName(it->second.name);
-    auto name_it = names.find(folded);
+    const std::string key = domain::NameKey(it->second.name);
+    auto name_it = names.find(key);
     if (name_it != names.end() && name_it->second == it->first) {
       names.erase(name_it);
-      ReturnSuffix(folded);
+      ReturnSuffix(key);
     }
     by_identity.erase(it);
   }
 
-  void ReturnSuffix(const std::string& folded) {
-    auto split = domain::SplitSuffix(folded);
+  void ReturnSuffix(const std::string& key) {
+    auto split = domain::SplitSuffix(key);
     if (!split) return;
     auto pool_it = pools.find(std::string(split->base));
     if (pool_it == pools.end()) return;
-    SuffixPool& pool = pool_it->second;
-    if (split->number <= pool.high_water) pool.released.insert(split->number);
-    // Every number handed out is free again and the base itself is free: forget the pool.
-    if (pool.released.size() == pool.high_water && NameFree(pool_it->first)) pools.erase(pool_it);
+    pool_it->second.Return(split->number);
+    if (pool_it->second.Unused()) pools.erase(pool_it);
   }
 };
 
@@ -121,13 +152,16 @@ void ApplyRequestedRole(ParticipantRecord& record, const AdmissionRequest& reque
 }
 
 // Generate may reuse an owned entry when the person asks for the same name again (a page reload):
-// the exact allocated name, or the base it was allocated from ("Alice" for "Alice_2").
+// the exact allocated name, or a candidate allocated from it ("Alice_2" for "Alice"; for a long
+// name, its shortened stem with a suffix).
 bool SameRequestedName(const ParticipantRecord& record, const std::string& requested) {
-  const std::string folded_request = domain::FoldName(requested);
-  const std::string folded_name = domain::FoldName(record.name);
-  if (folded_request == folded_name) return true;
-  auto split = domain::SplitSuffix(folded_name);
-  return split && split->base == folded_request;
+  const std::string request_key = domain::NameKey(requested);
+  const std::string name_key = domain::NameKey(record.name);
+  if (request_key == name_key) return true;
+  auto split = domain::SplitSuffix(name_key);
+  if (!split) return false;
+  const std::string_view stem = domain::FitForSuffix(requested, domain::SuffixDigits(split->number));
+  return split->base == (stem.size() == requested.size() ? request_key : domain::NameKey(stem));
 }
 
 }  // namespace
@@ -201,7 +235,7 @@ Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& re
       if (it != room->by_identity.end()) return admit_existing(it->second);
       // The entry is gone (it expired, or this instance restarted): the verified owner gets its
       // identity back as its name, if nobody else took that name meanwhile.
-      if (!room->Usable(identity)) return Fail(IdentityTaken(request.room_id, identity));
+      if (!room->Usable(identity, domain::NameKey(identity))) return Fail(IdentityTaken(request.room_id, identity));
       if (request.max_participants && room->by_identity.size() >= *request.max_participants) {
         return Fail(RoomFull(request.room_id));
       }
@@ -290,10 +324,10 @@ boost::asio::awaitable<Result<bool>> InProcessRegistry::MarkJoined(std::string_v
   ParticipantRecord record;
   record.identity = id;
   record.name = std::string(name.empty() ? identity : name);
-  if (!room->NameFree(domain::FoldName(record.name))) record.name = id;
+  if (!room->NameFree(domain::NameKey(record.name))) record.name = id;
   record.presence = Presence::kJoined;
   record.joined_at_ms = now_ms;
-  if (room->NameFree(domain::FoldName(record.name))) {
+  if (room->NameFree(domain::NameKey(record.name))) {
     room->Insert(std::move(record));
   } else {
     // Even the identity's name is held by someone else; keep the identity known without a name.

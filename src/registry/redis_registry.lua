@@ -6,10 +6,10 @@
 --
 -- KEYS (built by RedisRegistry; the five room keys share the hash tag {<roomId>}):
 --   1 records  hash    identity -> record (cjson, see `encode`)
---   2 names    hash    folded display name -> identity holding it
+--   2 names    hash    name key (see "Names") -> identity holding it
 --   3 bans     set     banned identities (until the meeting ends)
---   4 high     hash    folded base name -> highest `_N` suffix ever handed out for it
---   5 free     zset    released suffixes below that high-water mark (see `free_member`)
+--   4 high     hash    suffix level (see `level_field`) -> highest `_N` of that level handed out
+--   5 free     zset    released suffixes at or below their level's high-water mark (`free_member`)
 --   6 rooms    set     ids of the rooms that have entries or bans (global, for Rooms())
 --   7 counter  string  global admission counter (record generations)
 -- Keys 6 and 7 are outside the room's slot. That is fine on a standalone server or behind Sentinel
@@ -17,6 +17,7 @@
 --
 -- ARGV[1] is the operation, ARGV[2] the room id, the rest depend on the operation (see the
 -- dispatch table at the end). Times come from the caller (no TIME), in ms, as decimal strings.
+-- Name keys come from the caller too (see "Names").
 --
 -- Replies: a record is returned as a flat array of strings (see `reply`). Expected refusals are
 -- ordinary replies ({'full'}, {'banned', identity}, {'taken', identity}); a Lua error means a bug or
@@ -32,12 +33,18 @@ local MAX_NAME_BYTES = 256
 local MODERATOR, SPEAKER = 'moderator', 'speaker'
 
 ---------------------------------------------------------------------------------------------------
--- Names (domain/display_name.cpp)
+-- Names (domain/display_name.cpp, domain/name_key.cpp)
 
--- Case-insensitive key: ASCII letters only. An explicit range, so the server's locale cannot fold
--- other bytes (string.lower would follow LC_CTYPE).
+-- Names compare on a key, Unicode NFKC_Casefold (domain::NameKey), which Lua cannot compute:
+-- RedisRegistry passes the keys of the names an operation needs, and a record keeps the key of
+-- its name (`k`) for the operations that only know an identity. The key of `<base>_N` is
+-- key(base) .. '_N', so keys of suffixed candidates are built here from their base's key.
+
+-- Records written before keys were passed have no `k`; their `names` entry was made with this
+-- ASCII-only fold (an explicit range: string.lower would follow the server's LC_CTYPE).
 local function lower_char(c) return string.char(string.byte(c) + 32) end
-local function fold(name) return (string.gsub(name, '[A-Z]', lower_char)) end
+local function legacy_key(name) return (string.gsub(name, '[A-Z]', lower_char)) end
+local function key_of(rec) return rec.k or legacy_key(rec.n) end
 
 -- "<base>_<N>" with N a canonical decimal in 1..2^32-1 -> base, N. The digits run to the end and
 -- contain no '_', so the split is at the last '_' ("bob_1_2" is "bob_1", 2).
@@ -51,9 +58,17 @@ end
 
 local function with_suffix(name, n) return name .. '_' .. string.format('%d', n) end
 
--- A suffixed name over the limit gets its base shortened, at a UTF-8 character boundary.
-local function fit_for_suffix(base, n)
-  local suffix = 1 + #string.format('%d', n)
+-- Suffix numbers by digit count ("level", domain::SuffixDigits): all numbers of a level shorten a
+-- long base alike, so free numbers are kept per base and level.
+local MAX_SUFFIX_DIGITS = 10
+local LEVEL_LOWEST = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
+local LEVEL_HIGHEST = {9, 99, 999, 9999, 99999, 999999, 9999999, 99999999, 999999999, 4294967295}
+local function digits_of(n) return #string.format('%d', n) end
+
+-- The base of a candidate with a `digits`-digit suffix: shortened, at a UTF-8 character boundary,
+-- when the candidate would be over the limit.
+local function fit_for_suffix(base, digits)
+  local suffix = 1 + digits
   if #base + suffix <= MAX_NAME_BYTES then return base end
   local keep = MAX_NAME_BYTES - suffix
   -- Lua strings are 1-based: byte keep+1 is the first one cut off.
@@ -67,13 +82,13 @@ end
 
 ---------------------------------------------------------------------------------------------------
 -- Records. Stored as cjson objects with short fields:
---   n name, r roles (array, in order granted), s selected role, pr promoted, de demoted,
---   m moderator secret holder, j joined (false = reserved), ra reserved_at_ms, ja joined_at_ms,
---   g generation, cg created_generation.
+--   n name, k key of the name, r roles (array, in order granted), s selected role, pr promoted,
+--   de demoted, m moderator secret holder, j joined (false = reserved), ra reserved_at_ms,
+--   ja joined_at_ms, g generation, cg created_generation.
 -- Times and generations are decimal strings: cjson prints numbers with 14 significant digits only.
 
-local function new_record(name)
-  return {n = name, r = {}, s = SPEAKER, pr = false, de = false, m = false, j = false,
+local function new_record(name, key)
+  return {n = name, k = key, r = {}, s = SPEAKER, pr = false, de = false, m = false, j = false,
           ra = '0', ja = '0', g = '0', cg = '0'}
 end
 
@@ -114,75 +129,103 @@ local function split_roles(csv)
 end
 
 ---------------------------------------------------------------------------------------------------
--- Suffix pools (RoomState::Allocate / ReturnSuffix). Per folded base name: the high-water mark in
--- `high`, and the released numbers at or below it in the one `free` zset of the room. Members are
--- "<5-digit length of base><base><10-digit N>", all with score 0, so a lexicographic range over the
--- prefix "<length><base>" holds exactly that base's numbers (the length makes the prefix
--- unambiguous whatever bytes the base contains), lowest first. Finding, taking or returning a
--- number is O(log n): no scan over the participants.
+-- Suffix pools (RoomState::SuffixPool / Allocate / ReturnSuffix). A candidate `<stem>_N` uses the
+-- requested name as its stem, shortened by fit_for_suffix for long names, so pools are kept per
+-- stem key and level: a released name splits at its last '_' into exactly the stem and number it
+-- was allocated from, and the number goes back where the next request looks first, at every
+-- length. Per stem and level: the high-water mark in `high` (field `level_field`), and the
+-- released numbers at or below it in the one `free` zset of the room. Members are
+-- "<5-digit length of stem key><stem key><10-digit N>", all with score 0, so a lexicographic
+-- range over the prefix "<length><stem key>" holds exactly that stem's numbers (the length makes
+-- the prefix unambiguous whatever bytes the key contains), lowest first. Finding, taking or
+-- returning a number is O(log n): no scan over the participants.
 
-local function pool_prefix(base) return string.format('%05d', #base) .. base end
-local function free_member(base, n) return pool_prefix(base) .. string.format('%010d', n) end
-local function pool_range(base)
-  local prefix = pool_prefix(base)
-  return '[' .. prefix, '(' .. prefix .. '\255'  -- every member is the prefix plus digits
-end
+local function pool_prefix(stem_key) return string.format('%05d', #stem_key) .. stem_key end
+local function free_member(stem_key, n) return pool_prefix(stem_key) .. string.format('%010d', n) end
+local function level_field(stem_key, digits) return string.format('%02d', digits) .. stem_key end
 
-local function name_free(folded) return redis.call('HEXISTS', names, folded) == 0 end
+local function name_free(key) return redis.call('HEXISTS', names, key) == 0 end
 
 -- Usable only if nobody holds the name, nobody uses it as an identity (a caller-chosen identity may
 -- equal someone's future display name) and it is not a banned identity (whoever got it would be
 -- removed on join).
-local function usable(name)
-  return name_free(fold(name)) and redis.call('HEXISTS', records, name) == 0
+local function usable(name, key)
+  return name_free(key) and redis.call('HEXISTS', records, name) == 0
     and redis.call('SISMEMBER', bans, name) == 0
 end
 
--- Lowest free `<name>_N` (deviations §3.1): released numbers first, lowest first, then numbers
--- above the high-water mark. Numbers somebody took by typing the suffixed name are skipped (they
--- return to the pool when released). Always succeeds.
-local function allocate(requested)
-  if usable(requested) then return requested end
-  local base = fold(requested)
-  local min, max = pool_range(base)
+-- Takes the lowest number that may be free, level by level, for a name whose level-`d` candidates
+-- use the stem with key stem_key_of(d): a released number of the level first, else the one above
+-- the level's high-water mark. One stem's state (its lowest released number from the level on,
+-- and every level's mark) is read at once, with two calls however many levels are full.
+-- Returns the number and its stem's key, or nil when all 4 294 967 295 are handed out.
+local function take_suffix(stem_key_of)
+  local d = 1
+  while d <= MAX_SUFFIX_DIGITS do
+    local stem_key = stem_key_of(d)
+    local prefix = pool_prefix(stem_key)
+    local lowest = redis.call('ZRANGEBYLEX', free, '[' .. free_member(stem_key, LEVEL_LOWEST[d]),
+                              '(' .. prefix .. '\255', 'LIMIT', 0, 1)[1]
+    local released = lowest and tonumber(string.sub(lowest, -10))
+    local fields = {}
+    for level = 1, MAX_SUFFIX_DIGITS do fields[level] = level_field(stem_key, level) end
+    local marks = redis.call('HMGET', high, unpack(fields))
+    repeat
+      if released and released <= LEVEL_HIGHEST[d] then
+        redis.call('ZREM', free, lowest)
+        return released, stem_key
+      end
+      local mark = math.max(tonumber(marks[d]) or 0, LEVEL_LOWEST[d] - 1)
+      if mark < LEVEL_HIGHEST[d] then
+        redis.call('HSET', high, fields[d], string.format('%d', mark + 1))
+        return mark + 1, stem_key
+      end
+      d = d + 1
+    until d > MAX_SUFFIX_DIGITS or stem_key_of(d) ~= stem_key
+  end
+  return nil
+end
+
+-- Lowest free `<name>_N` (deviations §3.1). Numbers somebody took by typing the suffixed name are
+-- skipped (they return to the pool when released). Always succeeds. Returns the name and its key.
+local function allocate(requested, key, stem_key_of)
+  if usable(requested, key) then return requested, key end
   while true do
-    local n
-    local lowest = redis.call('ZRANGEBYLEX', free, min, max, 'LIMIT', 0, 1)[1]
-    if lowest then
-      redis.call('ZREM', free, lowest)
-      n = tonumber(string.sub(lowest, -10))
-    else
-      n = redis.call('HINCRBY', high, base, 1)
-    end
-    local candidate = with_suffix(fit_for_suffix(requested, n), n)
-    if usable(candidate) then return candidate end
+    local n, stem_key = take_suffix(stem_key_of)
+    -- Every one of 4 294 967 295 numbers would have to be held in this room at once.
+    if not n then error('every suffix of the name is in use') end
+    local candidate = with_suffix(fit_for_suffix(requested, digits_of(n)), n)
+    local candidate_key = with_suffix(stem_key, n)
+    if usable(candidate, candidate_key) then return candidate, candidate_key end
   end
 end
 
-local function return_suffix(folded)
-  local base, n = split_suffix(folded)
-  if not base then return end
-  local high_water = tonumber(redis.call('HGET', high, base))
-  if not high_water then return end
-  if n <= high_water then redis.call('ZADD', free, 0, free_member(base, n)) end
-  -- Every number handed out is free again and the base itself is free: forget the pool.
-  local min, max = pool_range(base)
-  if redis.call('ZLEXCOUNT', free, min, max) == high_water and name_free(base) then
+local function return_suffix(key)
+  local stem_key, n = split_suffix(key)
+  if not stem_key then return end
+  local d = digits_of(n)
+  local field = level_field(stem_key, d)
+  local high_water = tonumber(redis.call('HGET', high, field))
+  if not high_water or n > high_water then return end
+  redis.call('ZADD', free, 0, free_member(stem_key, n))
+  -- Every number the level handed out is free again: forget the level.
+  local min, max = '[' .. free_member(stem_key, LEVEL_LOWEST[d]), '[' .. free_member(stem_key, high_water)
+  if redis.call('ZLEXCOUNT', free, min, max) == high_water - LEVEL_LOWEST[d] + 1 then
     redis.call('ZREMRANGEBYLEX', free, min, max)
-    redis.call('HDEL', high, base)
+    redis.call('HDEL', high, field)
   end
 end
 
 local function insert(identity, rec)
-  redis.call('HSETNX', names, fold(rec.n), identity)
+  redis.call('HSETNX', names, rec.k, identity)
   save(identity, rec)
 end
 
 local function remove(identity, rec)
-  local folded = fold(rec.n)
-  if redis.call('HGET', names, folded) == identity then
-    redis.call('HDEL', names, folded)
-    return_suffix(folded)
+  local key = key_of(rec)
+  if redis.call('HGET', names, key) == identity then
+    redis.call('HDEL', names, key)
+    return_suffix(key)
   end
   redis.call('HDEL', records, identity)
 end
@@ -217,19 +260,24 @@ local function apply_requested_role(rec, role, from_grant)
 end
 
 -- Generate may reuse an owned entry when the person asks for the same name again (a page reload):
--- the exact allocated name, or the base it was allocated from ("Alice" for "Alice_2").
-local function same_requested_name(rec, requested)
-  local folded_request, folded_name = fold(requested), fold(rec.n)
-  if folded_request == folded_name then return true end
-  local base = split_suffix(folded_name)
-  return base == folded_request
+-- the exact allocated name, or a candidate allocated from it ("Alice_2" for "Alice"; for a long
+-- name, its shortened stem with a suffix).
+local function same_requested_name(rec, key, stem_key_of)
+  local name_key = key_of(rec)
+  if name_key == key then return true end
+  local stem_key, n = split_suffix(name_key)
+  return stem_key ~= nil and stem_key == stem_key_of(digits_of(n))
 end
 
 -- ARGV: 3 mode ('generate' | 'refresh'), 4 name, 5 identity ('' = none), 6 owned identity
 -- ('' = none), 7 whether 5 is set, 8 whether 6 is set ('1' | '0'), 9 token roles (comma-separated),
--- 10 role, 11 role from a grant ('1' | '0'), 12 max participants ('' = unlimited), 13 now.
+-- 10 role, 11 role from a grant ('1' | '0'), 12 max participants ('' = unlimited), 13 now,
+-- 14 key of 4, 15 key of 6, 16–25 keys of the stems of 4 for suffixes of 1–10 digits (only for
+-- names long enough to be shortened; absent = the stem is the name itself).
 local function admit()
   local mode, name = ARGV[3], ARGV[4]
+  local name_key, owned_key = ARGV[14], ARGV[15]
+  local function stem_key_of(digits) return ARGV[15 + digits] or name_key end
   local identity, owned = ARGV[5], ARGV[6]
   local has_identity, has_owned = ARGV[7] == '1', ARGV[8] == '1'
   local token_roles = split_roles(ARGV[9])
@@ -263,9 +311,9 @@ local function admit()
     if rec then return admit_existing(owned, rec) end
     -- The entry is gone (it expired, or every instance forgot it): the verified owner gets its
     -- identity back as its name, if nobody else took that name meanwhile.
-    if not usable(owned) then return {'taken', owned} end
+    if not usable(owned, owned_key) then return {'taken', owned} end
     if room_full() then return {'full'} end
-    rec = new_record(owned)
+    rec = new_record(owned, owned_key)
     for _, r in ipairs(token_roles) do add_role(rec.r, r) end
     return admit_new(owned, rec)
   end
@@ -283,12 +331,12 @@ local function admit()
       if previous and identity == owned then return admit_existing(identity, existing) end
       return {'taken', identity}
     end
-  elseif previous and same_requested_name(previous, name) then
+  elseif previous and same_requested_name(previous, name_key, stem_key_of) then
     return admit_existing(owned, previous)
   end
 
   if room_full() then return {'full'} end
-  local rec = new_record(allocate(name))
+  local rec = new_record(allocate(name, name_key, stem_key_of))
   local id = rec.n
   if has_identity then id = identity end
   if previous then
@@ -311,9 +359,11 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Presence
 
--- ARGV: 3 identity, 4 name as LiveKit reports it, 5 now. Returns 0 for a banned identity.
+-- ARGV: 3 identity, 4 name as LiveKit reports it, 5 now, 6 key of 4 (of 3 when 4 is empty),
+-- 7 key of 3. Returns 0 for a banned identity.
 local function mark_joined()
   local identity, name, now = ARGV[3], ARGV[4], ARGV[5]
+  local name_key, identity_key = ARGV[6], ARGV[7]
   if is_banned(identity) then return 0 end
   local rec = load(identity)
   if rec then
@@ -324,10 +374,10 @@ local function mark_joined()
   -- Joined without a reservation (an external token, or the entry was released): record it so its
   -- name and identity are not handed to someone else while it is present (R3).
   if name == '' then name = identity end
-  rec = new_record(name)
-  if not name_free(fold(rec.n)) then rec.n = identity end
+  rec = new_record(name, name_key)
+  if not name_free(rec.k) then rec.n, rec.k = identity, identity_key end
   rec.j, rec.ja = true, now
-  if name_free(fold(rec.n)) then
+  if name_free(rec.k) then
     insert(identity, rec)
   else
     -- Even the identity's name is held by someone else: keep the identity known without a name.

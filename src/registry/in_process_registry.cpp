@@ -91,11 +91,17 @@ struct InProcessRegistry::RoomState {
   std::string Allocate(const std::string& requested) {
     const std::string key = domain::NameKey(requested);
     if (Usable(requested, key)) return requested;
+    std::string_view stem;
+    std::string stem_key;
+    SuffixPool* pool = nullptr;  // the stem's; element pointers survive rehashing
     for (int digits = 1; digits <= domain::kMaxSuffixDigits; ++digits) {
-      const std::string_view stem = domain::FitForSuffix(requested, digits);
-      const std::string stem_key = stem.size() == requested.size() ? key : domain::NameKey(stem);
-      SuffixPool& pool = pools[stem_key];
-      while (auto n = pool.Take(digits)) {
+      if (const std::string_view level_stem = domain::FitForSuffix(requested, digits);
+          pool == nullptr || level_stem.size() != stem.size()) {
+        stem = level_stem;
+        stem_key = stem.size() == requested.size() ? key : domain::NameKey(stem);
+        pool = &pools[stem_key];
+      }
+      while (auto n = pool->Take(digits)) {
         std::string candidate = domain::WithSuffix(stem, *n);
         if (Usable(candidate, domain::WithSuffix(stem_key, *n))) return candidate;
       }

@@ -276,13 +276,13 @@ end
 -- names long enough to be shortened; absent = the stem is the name itself).
 local function admit()
   local mode, name = ARGV[3], ARGV[4]
-  local name_key, owned_key = ARGV[14], ARGV[15]
-  local function stem_key_of(digits) return ARGV[15 + digits] or name_key end
   local identity, owned = ARGV[5], ARGV[6]
   local has_identity, has_owned = ARGV[7] == '1', ARGV[8] == '1'
   local token_roles = split_roles(ARGV[9])
   local role, from_grant = ARGV[10], ARGV[11] == '1'
   local max, now = tonumber(ARGV[12]), ARGV[13]
+  local name_key, owned_key = ARGV[14], ARGV[15]
+  local function stem_key_of(digits) return ARGV[15 + digits] or name_key end
 
   local function room_full() return max and redis.call('HLEN', records) >= max end
   local function next_generation() return string.format('%d', redis.call('INCR', counter)) end

@@ -21,9 +21,9 @@ std::optional<SuffixedName> SplitSuffix(std::string_view name);
 /// "<name>_<n>"
 std::string WithSuffix(std::string_view name, std::uint32_t n);
 
-/// Suffix numbers are grouped by their digit count ("level"): 1–9, 10–99, …, 1 000 000 000 –
-/// 4 294 967 295. All numbers of one level shorten a long base the same way (FitForSuffix), so
-/// the registries keep their free numbers per base and level.
+/// Suffix numbers by digit count: 1–9, 10–99, …, 1 000 000 000 – 4 294 967 295. All numbers with
+/// as many digits shorten a long base the same way (FitForSuffix), so a long name's candidates
+/// change stem only where the digit count changes.
 inline constexpr int kMaxSuffixDigits = 10;
 int SuffixDigits(std::uint32_t n);
 std::uint32_t LowestSuffix(int digits);   // 1, 10, 100, …

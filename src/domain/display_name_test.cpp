@@ -18,7 +18,7 @@ TEST(SplitSuffix, SplitsAtTheLastUnderscoreOnCanonicalNumbersOnly) {
   }
 }
 
-TEST(SuffixLevels, GroupNumbersByDigitCount) {
+TEST(SuffixDigits, GroupNumbersByDigitCount) {
   EXPECT_EQ(SuffixDigits(1), 1);
   EXPECT_EQ(SuffixDigits(9), 1);
   EXPECT_EQ(SuffixDigits(10), 2);
@@ -51,7 +51,7 @@ TEST(FitForSuffix, ShortensOnlyWhatTheSuffixNeedsAtACharacterBoundary) {
   EXPECT_EQ(FitForSuffix(accents, 3).size(), 252u);
 }
 
-TEST(FitForSuffix, SuffixMayShortenExactlyTheNamesSomeLevelShortens) {
+TEST(FitForSuffix, SuffixMayShortenExactlyTheNamesSomeDigitCountShortens) {
   EXPECT_FALSE(SuffixMayShorten(std::string(245, 'a')));
   EXPECT_TRUE(SuffixMayShorten(std::string(246, 'a')));
   EXPECT_EQ(FitForSuffix(std::string(245, 'a'), kMaxSuffixDigits).size(), 245u);

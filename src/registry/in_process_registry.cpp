@@ -1,7 +1,6 @@
 #include "registry/in_process_registry.hpp"
 
 #include <algorithm>
-#include <array>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -14,56 +13,50 @@ namespace convene::registry {
 
 using domain::ParticipantRole;
 
+namespace {
+
+// The key of the stem (the base, shortened for long names) of `requested`'s candidates with
+// `digits`-digit suffixes; `key` is the key of `requested` itself.
+std::string StemKey(const std::string& requested, const std::string& key, int digits) {
+  const std::string_view stem = domain::FitForSuffix(requested, digits);
+  return stem.size() == requested.size() ? key : domain::NameKey(stem);
+}
+
+}  // namespace
+
 /// Everything about one room. `names` maps name keys (domain::NameKey) to the identity holding
 /// them; `pools` remembers which `_N` suffixes may be free, so allocation finds the lowest free N
 /// without scanning every participant.
 ///
 /// A candidate `<stem>_N` uses the requested name as its stem, shortened when the candidate would
-/// exceed 256 bytes (domain::FitForSuffix); how much depends on the digit count of N. Pools are
-/// therefore kept per stem (by key) and, inside a stem, per digit count ("level"): a released
-/// name splits at its last '_' into exactly the stem and number it was allocated from, so the
-/// number goes back where the next request for a name with that stem looks first — at every
-/// length (a pool per requested name lost the numbers of shortened candidates).
+/// exceed 256 bytes (domain::FitForSuffix), by an amount that depends on the digit count of N.
+/// Pools are kept per stem key: a released name splits at its last '_' into exactly the stem and
+/// number it was allocated from, so the number goes back to the pool the next request for a name
+/// with that stem reads — at every length (a pool per requested name lost the numbers of
+/// shortened candidates). A long name reads the pool of each of its stems only over the digit
+/// counts that use that stem.
 struct InProcessRegistry::RoomState {
   struct SuffixPool {
-    struct Level {
-      std::uint32_t high_water = 0;  // highest number of this level handed out, 0 = none yet
-      std::uint32_t released = 0;    // how many of them are in `released`
-    };
-    std::set<std::uint32_t> released;  // numbers at or below their level's high water that became free
-    std::array<Level, domain::kMaxSuffixDigits> levels;
+    std::set<std::uint32_t> released;  // numbers ≤ high_water that are free (released or skipped)
+    std::uint32_t high_water = 0;      // every number above it has never been handed out
 
-    /// The lowest number of the level that may be free: a released one, else the next one above
-    /// the high water. nullopt when every number of the level has been handed out.
-    std::optional<std::uint32_t> Take(int digits) {
-      Level& level = levels[digits - 1];
-      const std::uint32_t lowest = domain::LowestSuffix(digits), highest = domain::HighestSuffix(digits);
-      if (auto it = released.lower_bound(lowest); it != released.end() && *it <= highest) {
-        const std::uint32_t n = *it;
+    /// The lowest number in [lowest, highest] that may be free: a released one, else the next
+    /// one above the high water. nullopt when all of them have been handed out.
+    std::optional<std::uint32_t> Take(std::uint32_t lowest, std::uint32_t highest) {
+      if (auto it = released.lower_bound(lowest); it != released.end()) {
+        const std::uint32_t n = *it;  // below the high water, so lower than any number above it
+        if (n > highest) return std::nullopt;
         released.erase(it);
-        --level.released;
         return n;
       }
-      const std::uint32_t next = std::max(level.high_water, lowest - 1);
-      if (next == highest) return std::nullopt;
-      return level.high_water = next + 1;
-    }
-
-    void Return(std::uint32_t n) {
-      const int digits = domain::SuffixDigits(n);
-      Level& level = levels[digits - 1];
-      if (n > level.high_water || !released.insert(n).second) return;
-      ++level.released;
-      // Every number the level handed out is free again: forget the level.
-      const std::uint32_t lowest = domain::LowestSuffix(digits);
-      if (level.released == level.high_water - lowest + 1) {
-        released.erase(released.lower_bound(lowest), released.upper_bound(level.high_water));
-        level = Level{};
-      }
-    }
-
-    bool Unused() const {
-      return std::all_of(levels.begin(), levels.end(), [](const Level& l) { return l.high_water == 0; });
+      if (high_water >= highest) return std::nullopt;
+      // A long name's shortened stem may be read from two digits on while its lower numbers
+      // were never handed out: they stay free for the names whose candidates use them (the stem
+      // itself typed as a name). To get here, that many numbers of the long name's previous
+      // stem are held, so this adds no more entries than the room has participants.
+      for (std::uint32_t n = high_water + 1; n < lowest; ++n) released.insert(n);
+      high_water = std::max(high_water + 1, lowest);
+      return high_water;
     }
   };
 
@@ -85,26 +78,25 @@ struct InProcessRegistry::RoomState {
     return NameFree(key) && by_identity.find(name) == by_identity.end() && banned.find(name) == banned.end();
   }
 
-  /// Lowest free `<name>_N` (deviations §3.1), level by level: released numbers are tried first,
-  /// in order; numbers someone took by typing the suffixed name themselves are skipped (they
-  /// return to the pool when released). Always succeeds.
+  /// Lowest free `<name>_N` (deviations §3.1). Released numbers are tried first, in order;
+  /// numbers someone took by typing the suffixed name themselves are skipped (they return to the
+  /// pool when released). Always succeeds.
   std::string Allocate(const std::string& requested) {
     const std::string key = domain::NameKey(requested);
     if (Usable(requested, key)) return requested;
-    std::string_view stem;
-    std::string stem_key;
-    SuffixPool* pool = nullptr;  // the stem's; element pointers survive rehashing
-    for (int digits = 1; digits <= domain::kMaxSuffixDigits; ++digits) {
-      if (const std::string_view level_stem = domain::FitForSuffix(requested, digits);
-          pool == nullptr || level_stem.size() != stem.size()) {
-        stem = level_stem;
-        stem_key = stem.size() == requested.size() ? key : domain::NameKey(stem);
-        pool = &pools[stem_key];
-      }
-      while (auto n = pool->Take(digits)) {
-        std::string candidate = domain::WithSuffix(stem, *n);
+    // Consecutive digit counts whose candidates have the same stem key read one pool over their
+    // whole range of numbers; a name that is never shortened has one such run, 1 to 4 294 967 295.
+    const bool shortened = domain::SuffixMayShorten(requested);
+    for (int first = 1; first <= domain::kMaxSuffixDigits;) {
+      const std::string stem_key = shortened ? StemKey(requested, key, first) : key;
+      int last = shortened ? first : domain::kMaxSuffixDigits;
+      while (last < domain::kMaxSuffixDigits && StemKey(requested, key, last + 1) == stem_key) ++last;
+      SuffixPool& pool = pools[stem_key];
+      while (auto n = pool.Take(domain::LowestSuffix(first), domain::HighestSuffix(last))) {
+        std::string candidate = domain::WithSuffix(domain::FitForSuffix(requested, domain::SuffixDigits(*n)), *n);
         if (Usable(candidate, domain::WithSuffix(stem_key, *n))) return candidate;
       }
+      first = last + 1;
     }
     // Every one of 4 294 967 295 numbers would have to be held in this room at once.
     throw std::length_error("every suffix of a display name is in use");
@@ -131,8 +123,10 @@ struct InProcessRegistry::RoomState {
     if (!split) return;
     auto pool_it = pools.find(std::string(split->base));
     if (pool_it == pools.end()) return;
-    pool_it->second.Return(split->number);
-    if (pool_it->second.Unused()) pools.erase(pool_it);
+    SuffixPool& pool = pool_it->second;
+    if (split->number <= pool.high_water) pool.released.insert(split->number);
+    // Every number up to the high water is free again and the stem itself is free: forget the pool.
+    if (pool.released.size() == pool.high_water && NameFree(pool_it->first)) pools.erase(pool_it);
   }
 };
 
@@ -165,9 +159,7 @@ bool SameRequestedName(const ParticipantRecord& record, const std::string& reque
   const std::string name_key = domain::NameKey(record.name);
   if (request_key == name_key) return true;
   auto split = domain::SplitSuffix(name_key);
-  if (!split) return false;
-  const std::string_view stem = domain::FitForSuffix(requested, domain::SuffixDigits(split->number));
-  return split->base == (stem.size() == requested.size() ? request_key : domain::NameKey(stem));
+  return split && split->base == StemKey(requested, request_key, domain::SuffixDigits(split->number));
 }
 
 }  // namespace

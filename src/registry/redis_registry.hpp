@@ -23,8 +23,8 @@ struct RedisRegistryOptions {
 ///   P reg:{<room>}:p     hash   identity -> record (cjson)
 ///   P reg:{<room>}:n     hash   name key (domain::NameKey) -> identity
 ///   P reg:{<room>}:b     set    banned identities
-///   P reg:{<room>}:hw    hash   suffix stem key and digit count -> highest `_N` handed out
-///   P reg:{<room>}:free  zset   released `_N` at or below that mark, lowest first per stem
+///   P reg:{<room>}:hw    hash   suffix stem key -> highest `_N` handed out
+///   P reg:{<room>}:free  zset   free `_N` below that mark, lowest first per stem
 /// Name keys are Unicode NFKC_Casefold, which the script cannot compute: they are computed here
 /// and passed with the operations that need them.
 ///   P reg:rooms          set    rooms with entries or bans (Rooms())

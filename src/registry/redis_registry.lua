@@ -8,8 +8,8 @@
 --   1 records  hash    identity -> record (cjson, see `encode`)
 --   2 names    hash    name key (see "Names") -> identity holding it
 --   3 bans     set     banned identities (until the meeting ends)
---   4 high     hash    suffix level (see `level_field`) -> highest `_N` of that level handed out
---   5 free     zset    released suffixes at or below their level's high-water mark (`free_member`)
+--   4 high     hash    suffix stem key -> highest `_N` suffix ever handed out for it
+--   5 free     zset    free suffixes below that high-water mark (see `free_member`)
 --   6 rooms    set     ids of the rooms that have entries or bans (global, for Rooms())
 --   7 counter  string  global admission counter (record generations)
 -- Keys 6 and 7 are outside the room's slot. That is fine on a standalone server or behind Sentinel
@@ -58,8 +58,8 @@ end
 
 local function with_suffix(name, n) return name .. '_' .. string.format('%d', n) end
 
--- Suffix numbers by digit count ("level", domain::SuffixDigits): all numbers of a level shorten a
--- long base alike, so free numbers are kept per base and level.
+-- Suffix numbers by digit count (domain::SuffixDigits): all numbers with as many digits shorten a
+-- long base alike.
 local MAX_SUFFIX_DIGITS = 10
 local LEVEL_LOWEST = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
 local LEVEL_HIGHEST = {9, 99, 999, 9999, 99999, 999999, 9999999, 99999999, 999999999, 4294967295}
@@ -130,19 +130,22 @@ end
 
 ---------------------------------------------------------------------------------------------------
 -- Suffix pools (RoomState::SuffixPool / Allocate / ReturnSuffix). A candidate `<stem>_N` uses the
--- requested name as its stem, shortened by fit_for_suffix for long names, so pools are kept per
--- stem key and level: a released name splits at its last '_' into exactly the stem and number it
--- was allocated from, and the number goes back where the next request looks first, at every
--- length. Per stem and level: the high-water mark in `high` (field `level_field`), and the
--- released numbers at or below it in the one `free` zset of the room. Members are
--- "<5-digit length of stem key><stem key><10-digit N>", all with score 0, so a lexicographic
--- range over the prefix "<length><stem key>" holds exactly that stem's numbers (the length makes
--- the prefix unambiguous whatever bytes the key contains), lowest first. Finding, taking or
--- returning a number is O(log n): no scan over the participants.
+-- requested name as its stem, shortened by fit_for_suffix for long names by an amount that
+-- depends on the digit count of N, so pools are kept per stem key: a released name splits at its
+-- last '_' into exactly the stem and number it was allocated from, and the number goes back to
+-- the pool the next request for a name with that stem reads, at every length. Per stem key: the
+-- high-water mark in `high`, and the free numbers at or below it in the one `free` zset of the
+-- room. Members are "<5-digit length of stem key><stem key><10-digit N>", all with score 0, so a
+-- lexicographic range over the prefix "<length><stem key>" holds exactly that stem's numbers (the
+-- length makes the prefix unambiguous whatever bytes the key contains), lowest first. Finding,
+-- taking or returning a number is O(log n): no scan over the participants.
 
 local function pool_prefix(stem_key) return string.format('%05d', #stem_key) .. stem_key end
 local function free_member(stem_key, n) return pool_prefix(stem_key) .. string.format('%010d', n) end
-local function level_field(stem_key, digits) return string.format('%02d', digits) .. stem_key end
+local function pool_range(stem_key)
+  local prefix = pool_prefix(stem_key)
+  return '[' .. prefix, '(' .. prefix .. '\255'  -- every member is the prefix plus digits
+end
 
 local function name_free(key) return redis.call('HEXISTS', names, key) == 0 end
 
@@ -154,65 +157,78 @@ local function usable(name, key)
     and redis.call('SISMEMBER', bans, name) == 0
 end
 
--- Takes the lowest number that may be free, level by level, for a name whose level-`d` candidates
--- use the stem with key stem_key_of(d): a released number of the level first, else the one above
--- the level's high-water mark. One stem's state (its lowest released number from the level on,
--- and every level's mark) is read at once, with two calls however many levels are full.
--- Returns the number and its stem's key, or nil when all 4 294 967 295 are handed out.
-local function take_suffix(stem_key_of)
-  local d = 1
-  while d <= MAX_SUFFIX_DIGITS do
-    local stem_key = stem_key_of(d)
-    local prefix = pool_prefix(stem_key)
-    local lowest = redis.call('ZRANGEBYLEX', free, '[' .. free_member(stem_key, LEVEL_LOWEST[d]),
-                              '(' .. prefix .. '\255', 'LIMIT', 0, 1)[1]
-    local released = lowest and tonumber(string.sub(lowest, -10))
-    local fields = {}
-    for level = 1, MAX_SUFFIX_DIGITS do fields[level] = level_field(stem_key, level) end
-    local marks = redis.call('HMGET', high, unpack(fields))
-    repeat
-      if released and released <= LEVEL_HIGHEST[d] then
-        redis.call('ZREM', free, lowest)
-        return released, stem_key
-      end
-      local mark = math.max(tonumber(marks[d]) or 0, LEVEL_LOWEST[d] - 1)
-      if mark < LEVEL_HIGHEST[d] then
-        redis.call('HSET', high, fields[d], string.format('%d', mark + 1))
-        return mark + 1, stem_key
-      end
-      d = d + 1
-    until d > MAX_SUFFIX_DIGITS or stem_key_of(d) ~= stem_key
+-- Makes from..to free numbers of a stem (ZADD in batches: Lua's unpack has a stack limit).
+local function add_free(stem_key, from, to)
+  local batch = {}
+  for n = from, to do
+    batch[#batch + 1] = 0
+    batch[#batch + 1] = free_member(stem_key, n)
+    if #batch >= 1000 then
+      redis.call('ZADD', free, unpack(batch))
+      batch = {}
+    end
   end
-  return nil
+  if #batch > 0 then redis.call('ZADD', free, unpack(batch)) end
 end
 
--- Lowest free `<name>_N` (deviations §3.1). Numbers somebody took by typing the suffixed name are
--- skipped (they return to the pool when released). Always succeeds. Returns the name and its key.
+-- The lowest number in lowest..highest that may be free for the stem: a free one below the
+-- high-water mark, else the one above it. nil when all of them have been handed out.
+local function take_suffix(stem_key, lowest, highest)
+  local min, max = pool_range(stem_key)
+  local member = redis.call('ZRANGEBYLEX', free, '[' .. free_member(stem_key, lowest), max, 'LIMIT', 0, 1)[1]
+  if member then
+    local n = tonumber(string.sub(member, -10))  -- below the mark, so lower than any number above it
+    if n > highest then return nil end
+    redis.call('ZREM', free, member)
+    return n
+  end
+  -- A stem read over every digit count (any name that is never shortened): no bound to check.
+  if lowest == 1 and highest == LEVEL_HIGHEST[MAX_SUFFIX_DIGITS] then return redis.call('HINCRBY', high, stem_key, 1) end
+  local high_water = tonumber(redis.call('HGET', high, stem_key)) or 0
+  if high_water >= highest then return nil end
+  -- A long name's shortened stem may be read from two digits on while its lower numbers were
+  -- never handed out: they stay free for the names whose candidates use them (the stem itself
+  -- typed as a name). To get here, that many numbers of the long name's previous stem are held.
+  local n = math.max(high_water + 1, lowest)
+  add_free(stem_key, high_water + 1, n - 1)
+  redis.call('HSET', high, stem_key, string.format('%d', n))
+  return n
+end
+
+-- Lowest free `<name>_N` (deviations §3.1): free numbers first, lowest first, then numbers above
+-- the high-water mark. Numbers somebody took by typing the suffixed name are skipped (they return
+-- to the pool when released). Consecutive digit counts whose candidates have the same stem key
+-- read one pool over their whole range of numbers. Always succeeds. Returns the name and its key.
 local function allocate(requested, key, stem_key_of)
   if usable(requested, key) then return requested, key end
-  while true do
-    local n, stem_key = take_suffix(stem_key_of)
-    -- Every one of 4 294 967 295 numbers would have to be held in this room at once.
-    if not n then error('every suffix of the name is in use') end
-    local candidate = with_suffix(fit_for_suffix(requested, digits_of(n)), n)
-    local candidate_key = with_suffix(stem_key, n)
-    if usable(candidate, candidate_key) then return candidate, candidate_key end
+  local first = 1
+  while first <= MAX_SUFFIX_DIGITS do
+    local stem_key, last = stem_key_of(first), first
+    while last < MAX_SUFFIX_DIGITS and stem_key_of(last + 1) == stem_key do last = last + 1 end
+    while true do
+      local n = take_suffix(stem_key, LEVEL_LOWEST[first], LEVEL_HIGHEST[last])
+      if not n then break end
+      local candidate = with_suffix(fit_for_suffix(requested, digits_of(n)), n)
+      local candidate_key = with_suffix(stem_key, n)
+      if usable(candidate, candidate_key) then return candidate, candidate_key end
+    end
+    first = last + 1
   end
+  -- Every one of 4 294 967 295 numbers would have to be held in this room at once.
+  error('every suffix of the name is in use')
 end
 
 local function return_suffix(key)
   local stem_key, n = split_suffix(key)
   if not stem_key then return end
-  local d = digits_of(n)
-  local field = level_field(stem_key, d)
-  local high_water = tonumber(redis.call('HGET', high, field))
-  if not high_water or n > high_water then return end
-  redis.call('ZADD', free, 0, free_member(stem_key, n))
-  -- Every number the level handed out is free again: forget the level.
-  local min, max = '[' .. free_member(stem_key, LEVEL_LOWEST[d]), '[' .. free_member(stem_key, high_water)
-  if redis.call('ZLEXCOUNT', free, min, max) == high_water - LEVEL_LOWEST[d] + 1 then
+  local high_water = tonumber(redis.call('HGET', high, stem_key))
+  if not high_water then return end
+  if n <= high_water then redis.call('ZADD', free, 0, free_member(stem_key, n)) end
+  -- Every number up to the mark is free again and the stem itself is free: forget the pool.
+  local min, max = pool_range(stem_key)
+  if redis.call('ZLEXCOUNT', free, min, max) == high_water and name_free(stem_key) then
     redis.call('ZREMRANGEBYLEX', free, min, max)
-    redis.call('HDEL', high, field)
+    redis.call('HDEL', high, stem_key)
   end
 end
 

@@ -78,8 +78,9 @@ class RedisRegistryTest : public ::testing::Test {
 };
 
 TEST_F(RedisRegistryTest, RoomKeysShareTheRoomsHashTag) {
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Run(registry_->Admit(Generate("Ann"))));
-  ASSERT_TRUE(Run(registry_->MarkLeft("room", "Ann_1", "Ann_1")));  // a released number (Ann_2 keeps its pool)
+  ASSERT_TRUE(Run(registry_->Admit(Generate("Ann"))));
+  ASSERT_TRUE(Run(registry_->Admit(Generate("Ann"))));
+  ASSERT_TRUE(Run(registry_->MarkLeft("room", "Ann_1", "Ann_1")));  // a released number
   ASSERT_TRUE(Run(registry_->Ban("room", "Bad")));
   const std::string room = prefix_ + "reg:{room}:";
   std::vector<std::string> expected{room + "p", room + "n", room + "b", room + "hw", room + "free",

@@ -330,6 +330,21 @@ TYPED_TEST(RegistryConformanceTest, LongNamesReuseReleasedNumbersLowestFirst) {
   EXPECT_EQ(this->Name(Generate(lower)), std::string(253, 'l') + "_14") << "same pools whatever the case";
 }
 
+// The 256-byte name reads the 253-byte stem's pool from _10 on; _1.._9 of that stem were never
+// handed out and stay free for the stem typed as a name.
+TYPED_TEST(RegistryConformanceTest, AStemReadFromTwoDigitsOnKeepsItsLowerNumbersFree) {
+  const std::string longest(256, 'G'), stem2(253, 'G');
+  for (int i = 0; i < 11; ++i) this->Name(Generate(longest));  // the name, _1.._9 (254 bytes), _10
+  EXPECT_EQ(this->Name(Generate(stem2)), stem2);
+  EXPECT_EQ(this->Name(Generate(stem2)), stem2 + "_1");
+  EXPECT_EQ(this->Name(Generate(stem2)), stem2 + "_2");
+  EXPECT_EQ(this->Name(Generate(longest)), stem2 + "_11");
+  for (int n = 3; n <= 9; ++n) EXPECT_EQ(this->Name(Generate(stem2)), stem2 + "_" + std::to_string(n));
+  EXPECT_EQ(this->Name(Generate(stem2)), stem2 + "_12") << "_10 and _11 are held";
+  EXPECT_TRUE(this->Left(stem2 + "_10", stem2 + "_10"));
+  EXPECT_EQ(this->Name(Generate(longest)), stem2 + "_10");
+}
+
 TYPED_TEST(RegistryConformanceTest, LongMultiByteNamesReuseReleasedNumbers) {
   std::string accents;
   while (accents.size() < 256) accents += "\xC3\xA9";  // é
@@ -730,6 +745,15 @@ TYPED_TEST(RegistryConformanceTest, ExternalJoinBlocksItsName) {
   ASSERT_TRUE(joined);
   EXPECT_EQ(joined->presence, Presence::kJoined);
   EXPECT_TRUE(joined->roles.empty());
+}
+
+TYPED_TEST(RegistryConformanceTest, ExternalJoinBlocksItsLookAlikes) {
+  this->Run(this->registry().MarkJoined("room", "ext-0", "\uFF3Aed", 1000));  // fullwidth Ｚ
+  EXPECT_EQ(this->Name(Generate("zed")), "zed_1");
+  this->Run(this->registry().MarkJoined("room", "ZED", "", 1000));  // no name: its identity, taken
+  EXPECT_EQ(this->Get("ZED")->name, "ZED");
+  EXPECT_TRUE(this->Left("ext-0", "\uFF3Aed"));
+  EXPECT_EQ(this->Name(Generate("Zed")), "Zed");
 }
 
 TYPED_TEST(RegistryConformanceTest, ExternalJoinUnderATakenNameFallsBackToItsIdentity) {

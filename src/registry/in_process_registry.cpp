@@ -52,8 +52,8 @@ struct InProcessRegistry::RoomState {
       if (high_water >= highest) return std::nullopt;
       // A long name's shortened stem may be read from two digits on while its lower numbers
       // were never handed out: they stay free for the names whose candidates use them (the stem
-      // itself typed as a name). To get here, that many numbers of the long name's previous
-      // stem are held, so this adds no more entries than the room has participants.
+      // itself typed as a name). A long name gets here only once every number of its previous
+      // stem has been handed out, so the entries added never outnumber those handed out.
       for (std::uint32_t n = high_water + 1; n < lowest; ++n) released.insert(n);
       high_water = std::max(high_water + 1, lowest);
       return high_water;

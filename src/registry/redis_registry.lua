@@ -188,7 +188,8 @@ local function take_suffix(stem_key, lowest, highest)
   if high_water >= highest then return nil end
   -- A long name's shortened stem may be read from two digits on while its lower numbers were
   -- never handed out: they stay free for the names whose candidates use them (the stem itself
-  -- typed as a name). To get here, that many numbers of the long name's previous stem are held.
+  -- typed as a name). A long name gets here only once every number of its previous stem has been
+  -- handed out, so the members added never outnumber those handed out.
   local n = math.max(high_water + 1, lowest)
   add_free(stem_key, high_water + 1, n - 1)
   redis.call('HSET', high, stem_key, string.format('%d', n))

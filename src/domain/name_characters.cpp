@@ -18,6 +18,10 @@ std::optional<NameFlaw> FindNameFlaw(std::string_view name) {
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(name.data());
   const auto length = static_cast<std::int32_t>(name.size());
   for (std::int32_t i = 0; i < length;) {
+    if (bytes[i] < 0x80) {  // ASCII, most names: no decoding
+      if (IsControl(bytes[i++])) return NameFlaw::kControlCharacter;
+      continue;
+    }
     UChar32 c;
     U8_NEXT(bytes, i, length, c);  // negative for ill-formed sequences, surrogates included
     if (c < 0) return NameFlaw::kInvalidUtf8;

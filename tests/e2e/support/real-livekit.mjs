@@ -200,11 +200,13 @@ export async function startRealStack({ conveneEnv = {}, cluster, emptyTimeout, d
   let convene;
   let livekit;
   let tapServer = null;
+  let webhookUrl;
   try {
     convene = clustered ? await startCluster({ env }) : await startConvene({ env });
     if (tap) tapServer = await startTap(`${convene.url}/livekit/webhook`);
+    webhookUrl = tapServer ? tapServer.url : `${convene.url}/livekit/webhook`;
     livekit = startLiveKitServer({
-      webhookUrls: [tapServer ? tapServer.url : `${convene.url}/livekit/webhook`, recorder.url],
+      webhookUrls: [webhookUrl, recorder.url],
       port: lkPort,
       apiSecret,
       emptyTimeout,
@@ -226,6 +228,8 @@ export async function startRealStack({ conveneEnv = {}, cluster, emptyTimeout, d
     api,
     recorder,
     tap: tapServer,
+    /** Where LiveKit sends Convene's webhooks (the tap when there is one). */
+    webhookUrl,
     apiSecret,
     clustered,
 
@@ -266,6 +270,15 @@ export async function startRealStack({ conveneEnv = {}, cluster, emptyTimeout, d
       const p = await joinParticipant(livekit.url, token, options);
       participants.add(p);
       return p;
+    },
+
+    /**
+     * Disconnects every participant joined so far: each one publishes media, so those a test
+     * leaves behind would load the machine for the tests after it.
+     */
+    async leaveAll() {
+      await Promise.allSettled([...participants].map((p) => p.leave()));
+      participants.clear();
     },
 
     roomService() {
@@ -339,8 +352,7 @@ export async function startRealStack({ conveneEnv = {}, cluster, emptyTimeout, d
     },
 
     async close() {
-      await Promise.allSettled([...participants].map((p) => p.leave()));
-      participants.clear();
+      await stack.leaveAll();
       try {
         livekit.stop();
       } finally {

@@ -15,6 +15,7 @@ help:
 	@echo "make run    - install dependencies, build release, start Convene on :6080 (data in ./data)"
 	@echo "make test   - install dependencies, build debug, run unit + emulator + end-to-end tests"
 	@echo "make bench  - build release and run the HTTP benchmarks (wrk)"
+	@echo "make bench-livekit - token → joined latency and token req/s with the real livekit-server"
 	@echo "make test-asan / test-tsan - every suite under ASan+UBSan / TSan"
 	@echo "make fuzz-smoke - each libFuzzer target for FUZZ_SECONDS (default 20)"
 
@@ -94,9 +95,10 @@ e2e-real-livekit: build-debug $(NPM_STAMP) livekit-server
 
 # A bounded fuzz smoke run is part of every test run (`make fuzz-smoke FUZZ_SECONDS=600` goes
 # longer); the end-to-end suites run last, so the output ends with node:test's summary.
-# livekit-server (a cold build is ~N min of CPU) is built in the background from the start, at the
-# lowest priority so that it takes only what the C++ builds and the tests leave idle; e2e-test's
-# own `livekit-server.sh install` waits for it (or builds it, should the background build fail).
+# livekit-server (a cold build costs ~4 min of CPU: 231 s measured, 8 min wall on a busy machine)
+# is built in the background from the start, at the lowest priority, so that it takes only what
+# the C++ builds and the tests leave idle; e2e-test's own `livekit-server.sh install` waits for it
+# (or builds it, should the background build have failed).
 test:
 	@mkdir -p build
 	nice -n 19 $(LIVEKIT_SERVER) install >build/livekit-install.log 2>&1 &
@@ -111,6 +113,14 @@ test:
 
 bench: deps
 	./bench/run.sh
+
+# With the real livekit-server: named token → participant_joined latency over 50 WebRTC joins,
+# then the token scenarios with the real server as Convene's LiveKit peer (release build).
+bench-livekit: deps $(NPM_STAMP) livekit-server
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target convene
+	node bench/livekit-latency.mjs
+	BENCH_LIVEKIT=real CONVENE_BINARY=$(CURDIR)/build/release/src/convene ./bench/run.sh token_anonymous token_named token_same_room
 
 # The unit tests again under ASan+UBSan (leak detection on), against the same throw-away services:
 # part of `make test`, like the end-to-end suites under ASan+UBSan and both under TSan.

@@ -114,6 +114,26 @@ describe('Joining a meeting over WebRTC', () => {
     assert.deepEqual(JSON.parse(p.client.room.metadata), meta);
   });
 
+  it('a LiveKit room closed before anyone joined is recreated by the join and still gets Convene’s metadata', async () => {
+    // LiveKit closes a room nobody joined after its empty timeout (or an operator deletes it); a
+    // token issued before stays valid, and LiveKit's auto-create makes a room without metadata.
+    const room = await s.createRoom({ roomName: 'Recreated Room' });
+    const p = await s.participant(room, 'Late');
+    const [before] = await s.roomService().listRooms([room.roomId]);
+    const expected = JSON.parse(before.metadata);
+    await s.roomService().deleteRoom(room.roomId);
+    await s.waitAnswered({ event: 'room_finished', room: room.roomId });
+
+    p.client = await s.join(p.token);
+    await joinedAndActive(room, p);
+    await eventually(async () => {
+      const [lk] = await s.roomService().listRooms([room.roomId]);
+      return lk?.metadata ? JSON.parse(lk.metadata) : null;
+    }, { label: 'the recreated LiveKit room has metadata' }).then((meta) => assert.deepEqual(meta, expected));
+    await eventually(() => p.client.room.metadata && JSON.parse(p.client.room.metadata).createdBy === 'openviduMeet',
+      { label: 'the client sees the room metadata' });
+  });
+
   it('two participants named "Alice" get distinct names and identities and receive each other’s audio and video', async () => {
     const room = await s.createRoom({ roomName: 'two alices' });
     const a = await s.participant(room, 'Alice');

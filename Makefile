@@ -67,12 +67,10 @@ emulator-test: $(NPM_STAMP)
 # pass); http-behaviour and hostile-input test one process's HTTP parser and connection handling,
 # which the proxy in front would stand in for.
 #
-# livekit-real.test.mjs runs against the real livekit-server with WebRTC participants, in both
-# passes here but not against the ASan and TSan binaries (REAL_LIVEKIT_SUITES are left out of
-# sanitized-e2e): its Convene side is the same code the emulator suites drive there, and four runs
-# of a media suite on 2 cores would not fit make test's 60 minutes. Each run starts its own
+# livekit-real.test.mjs runs against the real livekit-server with WebRTC participants (~15-35 s a
+# pass), in both passes here and against the ASan and TSan binaries. Each run starts its own
 # livekit-server (its webhooks name that run's Convene) under build/livekit-runs, stopped by the
-# suite and, whatever the outcome, by the stop-all below.
+# suite and, whatever the outcome, by the stop-all after each pass.
 CLUSTER_EXCLUDED := cluster cluster-faults http-behaviour hostile-input
 ALL_SUITES := $(sort $(wildcard tests/e2e/*.test.mjs))
 CLUSTER_SUITES := $(filter-out $(patsubst %,tests/e2e/%.test.mjs,$(CLUSTER_EXCLUDED)),$(ALL_SUITES))
@@ -97,8 +95,8 @@ e2e-real-livekit: build-debug $(NPM_STAMP) livekit-server
 # longer); the end-to-end suites run last, so the output ends with node:test's summary.
 # livekit-server (a cold build costs ~4 min of CPU: 231 s measured, 8 min wall on a busy machine)
 # is built in the background from the start, at the lowest priority, so that it takes only what
-# the C++ builds and the tests leave idle; e2e-test's own `livekit-server.sh install` waits for it
-# (or builds it, should the background build have failed).
+# the C++ builds and the tests leave idle; the first end-to-end pass's own `livekit-server.sh
+# install` waits for it (or builds it, should the background build have failed).
 test:
 	@mkdir -p build
 	nice -n 19 $(LIVEKIT_SERVER) install >build/livekit-install.log 2>&1 &
@@ -145,10 +143,11 @@ define sanitized-e2e
 	rm -rf $(SANITIZER_REPORTS)
 	eval "$$(scripts/test-services.sh start $(TEST_SERVICES))" && \
 	  $(2) CONVENE_SANITIZER_REPORTS=$(SANITIZER_REPORTS) \
-	  CONVENE_BINARY=$(CURDIR)/build/$(1)/src/convene $(E2E_NODE) $(filter-out $(REAL_LIVEKIT_SUITES),$(ALL_SUITES)); \
-	  status=$$?; scripts/test-services.sh stop $(TEST_SERVICES); $(SANITIZER_CHECK); exit $$status
+	  CONVENE_BINARY=$(CURDIR)/build/$(1)/src/convene $(E2E_NODE) tests/e2e/; \
+	  status=$$?; $(LIVEKIT_SERVER) stop-all $(LIVEKIT_RUNS); scripts/test-services.sh stop $(TEST_SERVICES); \
+	  $(SANITIZER_CHECK); exit $$status
 endef
-e2e-test-asan: deps $(NPM_STAMP)
+e2e-test-asan: deps $(NPM_STAMP) livekit-server
 	$(call sanitized-e2e,asan,ASAN_OPTIONS=detect_leaks=1)
 
 # The whole suite again under sanitizers: unit tests, then the end-to-end suites against the
@@ -166,7 +165,7 @@ unit-test-tsan: deps $(NPM_STAMP)
 
 # The end-to-end suites against the TSan binary (data races; 5 min), failing on any report like
 # e2e-test-asan: part of `make test`.
-e2e-test-tsan: deps $(NPM_STAMP)
+e2e-test-tsan: deps $(NPM_STAMP) livekit-server
 	$(call sanitized-e2e,tsan,TSAN_OPTIONS=halt_on_error=1)
 
 test-tsan: unit-test-tsan e2e-test-tsan

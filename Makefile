@@ -26,7 +26,7 @@ $(DEPS_STAMP): scripts/install-deps.sh
 deps: $(DEPS_STAMP)
 
 # tests/e2e has its own packages (@livekit/rtc-node, whose native WebRTC library comes in the npm
-# package for linux-x64); the emulator's serve both the emulator and the suites that import it.
+# package for linux-x64); tests/livekit-emulator's serve the emulator and the suites importing it.
 $(NPM_STAMP): tests/livekit-emulator/package-lock.json tests/e2e/package-lock.json $(DEPS_STAMP)
 	cd tests/livekit-emulator && npm ci --no-audit --no-fund --loglevel=error
 	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error

@@ -101,7 +101,14 @@ export async function startConvene({ env = {}, dataDir, timeoutMs = 15000, fdLim
     child.stderr.on('data', collect);
     child.once('close', () => recordSanitizerReport(child.pid, own.join('')));
     handle.child = child;
-    handle.port = await waitForListening(child, timeoutMs);
+    try {
+      handle.port = await waitForListening(child, timeoutMs);
+    } catch (err) {
+      // A server that never said it listens (e.g. a log level above info hides the line) would
+      // otherwise outlive the test process.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      throw err;
+    }
     handle.url = `http://${env.SERVER_ADDRESS ?? '127.0.0.1'}:${handle.port}`;
   };
   await launch(0);

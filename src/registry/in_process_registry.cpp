@@ -329,9 +329,10 @@ Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& re
       return admit_absent(fresh(identity));
     }
 
-    // Generate. An owned identity that was kicked counts for nothing: its holder starts afresh.
-    std::optional<std::string> owned = request.owned_identity;
-    if (owned && room->banned.count(*owned) > 0) owned.reset();
+    // Generate. A caller proving it holds a kicked identity is the kicked participant: refused
+    // until the meeting ends, whatever name it asks for now.
+    const std::optional<std::string>& owned = request.owned_identity;
+    if (owned && room->banned.count(*owned) > 0) return Fail(ParticipantBanned(request.room_id, *owned));
     if (request.identity) {
       const std::string& identity = *request.identity;
       if (room->banned.count(identity) > 0) return Fail(ParticipantBanned(request.room_id, identity));

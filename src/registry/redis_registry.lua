@@ -407,8 +407,9 @@ local function admit()
     return admit_absent(owned, load_departed(owned) or fresh())
   end
 
-  -- Generate. An owned identity that was kicked counts for nothing: its holder starts afresh.
-  if has_owned and is_banned(owned) then has_owned = false end
+  -- Generate. A caller proving it holds a kicked identity is the kicked participant: refused
+  -- until the meeting ends, whatever name it asks for now.
+  if has_owned and is_banned(owned) then return {'banned', owned} end
   if has_identity then
     if is_banned(identity) then return {'banned', identity} end
     local is_owned = has_owned and owned == identity

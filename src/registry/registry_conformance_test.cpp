@@ -576,14 +576,14 @@ TYPED_TEST(RegistryConformanceTest, AnIdentityWithoutRecordGetsOnlyTheRoleProven
   ASSERT_TRUE(quinn);
   EXPECT_NE(quinn->identity, "old-quinn") << "nothing recorded to keep: a new identity";
   EXPECT_EQ(quinn->roles, (std::vector{ParticipantRole::kSpeaker}));
-  // A kicked identity's holder starts afresh, under a new identity.
+  // A caller proving it holds a kicked identity is refused, whatever name it asks for.
   ASSERT_TRUE(this->Run(this->registry().Ban("room", "old-rita", 1000)));
   auto banned = Generate("Rita");
   banned.owned_identity = "old-rita";
-  auto fresh = this->Admit(banned);
-  ASSERT_TRUE(fresh);
-  EXPECT_NE(fresh->identity, "old-rita");
-  EXPECT_EQ(fresh->roles, (std::vector{ParticipantRole::kSpeaker}));
+  auto refused = this->Admit(banned);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(refused.error().message, "Participant 'old-rita' was removed from room 'room'");
 }
 
 TYPED_TEST(RegistryConformanceTest, RoleChangesAndMeetingEndsMoveTheGrantVersionOn) {

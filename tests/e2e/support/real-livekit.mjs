@@ -247,8 +247,11 @@ export async function startRealStack({ conveneEnv = {}, cluster, emptyTimeout, d
       return res.body;
     },
 
-    tokenRequest(body, { refresh = false, previous } = {}) {
+    /** `previous`: the x-participant-token header (refresh); `cookie`: the OvMeetParticipantToken
+     *  cookie, where generate reads a previous token. */
+    tokenRequest(body, { refresh = false, previous, cookie } = {}) {
       const headers = previous ? { 'x-participant-token': `Bearer ${previous}` } : {};
+      if (cookie) headers.cookie = `OvMeetParticipantToken=${cookie}`;
       const p = refresh ? '/internal-api/v1/participants/token/refresh' : '/internal-api/v1/participants/token';
       return request(convene.url, 'POST', p, { json: body, headers });
     },

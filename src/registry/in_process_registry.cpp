@@ -649,12 +649,15 @@ boost::asio::awaitable<Result<std::vector<std::string>>> InProcessRegistry::Room
 }
 
 boost::asio::awaitable<Result<void>> InProcessRegistry::ForgetRoom(std::string_view room_id) {
+  // Names, presence and bans go; the ledger keeps what it recorded until the tokens expire, as the
+  // Redis registry does (a participant's token keeps authenticating it, so routes on the deleted
+  // room answer 404 for the room rather than 403 for the participant).
   if (LockedRoom room = LockRoom(room_id, false)) {
     room->banned.clear();
     while (!room->by_identity.empty()) room->Remove(room->by_identity.begin());
     Release(room, room_id);
   }
-  co_return co_await ledger_.Persist(ParticipantLedgerChange::ForgetRoom(std::string(room_id)));
+  co_return co_await ledger_.Persist(ParticipantLedgerChange::EndMeeting(std::string(room_id)));
 }
 
 boost::asio::awaitable<Result<void>> InProcessRegistry::Prune(std::int64_t now_ms) {

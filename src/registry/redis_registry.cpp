@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <utility>
 
 #include <fmt/format.h>
@@ -312,7 +313,10 @@ boost::asio::awaitable<Result<bool>> RedisRegistry::ReleaseStale(std::string_vie
 }
 
 boost::asio::awaitable<Result<void>> RedisRegistry::ForgetRoom(std::string_view room_id) {
-  Result<bool> done = co_await RunFlag("forget_room", room_id, {});
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()).count();
+  std::vector<std::string> args{Decimal(now_ms + unknown_identity_retention_ms_)};
+  Result<bool> done = co_await RunFlag("forget_room", room_id, std::move(args));
   if (!done) co_return Fail(std::move(done.error()));
   co_return Result<void>{};
 }

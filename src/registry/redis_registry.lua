@@ -617,10 +617,22 @@ local function get()
   return reply(identity, rec, true)
 end
 
--- The room was deleted: everything of it goes but the departed records, which expire on their own
--- (no token for a deleted room is accepted anywhere).
+-- The room was deleted: its names, presence and bans go. What was recorded about its participants
+-- stays in the ledger until their tokens expire, like any departed record: no token for a deleted
+-- room is accepted anywhere, and a participant's own token keeps authenticating it (so a route
+-- on the deleted room answers 404 for the room, not 403 for the participant).
+-- ARGV: 3 the time by which every token of the room has expired (now + the longest token life):
+-- the epoch key, which voids the departed records' grants, is kept exactly that long.
 local function forget_room()
-  redis.call('DEL', records, names, bans, high, free, epoch_key)
+  local all = redis.call('HGETALL', records)
+  for i = 1, #all, 2 do
+    local rec = cjson.decode(all[i + 1])
+    rec.gv, rec.u = rec.gv or '0', rec.u or '0'
+    depart(all[i], rec)
+  end
+  redis.call('DEL', records, names, bans, high, free)
+  redis.call('INCR', epoch_key)
+  redis.call('PEXPIREAT', epoch_key, tonumber(ARGV[3]))
   redis.call('SREM', rooms, room)
   return 1
 end

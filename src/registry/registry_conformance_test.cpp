@@ -609,7 +609,11 @@ TYPED_TEST(RegistryConformanceTest, ForgetRoomDropsEverythingOfTheRoom) {
   ASSERT_TRUE(this->Run(this->registry().ForgetRoom("room")));
   EXPECT_TRUE(this->Rooms().empty());
   EXPECT_FALSE(*this->Run(this->registry().IsBanned("room", "kicked")));
-  EXPECT_FALSE(this->Get(admitted->identity));
+  EXPECT_TRUE(this->Run(this->registry().List("room"))->empty());
+  auto departed = this->Get(admitted->identity);
+  ASSERT_TRUE(departed) << "its record stays until its tokens expire";
+  EXPECT_EQ(departed->presence, Presence::kDeparted);
+  EXPECT_NE(departed->grant_version, admitted->grant_version) << "its grants are void";
 }
 
 // ---- Roles -----------------------------------------------------------------------------------

@@ -288,7 +288,7 @@ boost::asio::awaitable<void> MeetingService::RefuseInDeletedRoom(std::string_vie
   co_await Refuse(room_id, participant.identity);
 }
 
-boost::asio::awaitable<void> MeetingService::RoomDeleted(std::string_view room_id) {
+boost::asio::awaitable<void> MeetingService::RoomDeleted(std::string room_id) {
   auto forgotten = co_await registry_.ForgetRoom(room_id);
   if (!forgotten) spdlog::warn("forgetting the participants of deleted room '{}' failed: {}", room_id, forgotten.error().message);
   TrackActive(room_id, false);

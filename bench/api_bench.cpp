@@ -10,10 +10,11 @@
 #include <benchmark/benchmark.h>
 #include <boost/json/parse.hpp>
 
-#include "api/json_body.hpp"
 #include "api/participant_dto.hpp"
 #include "api/room_dto.hpp"
+#include "domain/room_json.hpp"
 #include "http/request.hpp"
+#include "http/request_body.hpp"
 #include "http/response.hpp"
 #include "http/router.hpp"
 
@@ -107,7 +108,7 @@ void BM_ParseCreateRoomBody(benchmark::State& state) {
       R"("autoDeletionPolicy":{"withMeeting":"force","withRecordings":"close"},)"
       R"("config":{"recording":{"enabled":false},"chat":{"enabled":true},"virtualBackground":{"enabled":true}}})");
   for (auto _ : state) {
-    auto body = api::ParseBody(req);
+    auto body = http::ParseBody(req);
     auto parsed = api::ParseCreateRoomRequest(*body, kNowMs, 3600 * 1000);
     benchmark::DoNotOptimize(parsed);
   }
@@ -119,7 +120,7 @@ void BM_ParseParticipantTokenBody(benchmark::State& state) {
       R"({"roomId":"daily-standup-4f3e2d1c0b9a8f7","secret":"a1b2c3d4e5f60718293a4b5c6d7e8f90",)"
       R"("participantName":"Alice Example"})");
   for (auto _ : state) {
-    auto body = api::ParseBody(req);
+    auto body = http::ParseBody(req);
     auto parsed = api::ParseParticipantTokenRequest(*body);
     benchmark::DoNotOptimize(parsed);
   }
@@ -142,7 +143,7 @@ void BM_RenderRoom(benchmark::State& state) {
   std::string out;
   for (auto _ : state) {
     out.clear();
-    api::AppendRoomJson(out, room, "https://meet.example.com");
+    domain::AppendRoomJson(out, room, "https://meet.example.com");
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
@@ -158,7 +159,7 @@ void BM_RenderRoomPage100(benchmark::State& state) {
     out += R"({"rooms":[)";
     for (std::size_t i = 0; i < rooms.size(); ++i) {
       if (i > 0) out += ',';
-      api::AppendRoomJson(out, rooms[i], "https://meet.example.com");
+      domain::AppendRoomJson(out, rooms[i], "https://meet.example.com");
     }
     out += "]}";
     benchmark::DoNotOptimize(out.data());

@@ -216,6 +216,10 @@ jstr() { # JSON string literal (the values here are paths, names and short messa
 # ---- LiveKit emulator (for scenarios flagged livekit) ------------------------------------------
 start_emulator() {
   if [[ -n $EMULATOR_PID ]]; then return 0; fi
+  if [[ ${BENCH_LIVEKIT:-emulator} == real ]]; then
+    start_real_livekit
+    return
+  fi
   local dir="$ROOT/tests/livekit-emulator" log="$LOGS/livekit-emulator.log" i port=""
   [[ -f $dir/server.js ]] || die "tests/livekit-emulator/server.js not found"
   [[ -d $dir/node_modules ]] || die "run 'npm ci' in tests/livekit-emulator first (or make test)"
@@ -231,6 +235,18 @@ start_emulator() {
   [[ -n $port ]] || die "LiveKit emulator did not start within ${START_TIMEOUT_S}s"
   LIVEKIT_ENV=(LIVEKIT_URL="ws://127.0.0.1:$port" LIVEKIT_API_KEY=devkey LIVEKIT_API_SECRET=secret)
   echo "bench: LiveKit emulator on 127.0.0.1:$port" >&2
+}
+
+# BENCH_LIVEKIT=real: the real livekit-server (scripts/livekit-server.sh) is the LiveKit peer of the
+# scenarios flagged livekit instead of the emulator. No webhooks: the token path does not need them.
+start_real_livekit() {
+  local out
+  out=$("$ROOT/scripts/livekit-server.sh" start "$TMP/livekit") || die "livekit-server did not start"
+  eval "$out"
+  EMULATOR_PID=$LIVEKIT_TEST_PID
+  LIVEKIT_ENV=(LIVEKIT_URL="$LIVEKIT_TEST_URL" LIVEKIT_API_KEY="$LIVEKIT_TEST_API_KEY"
+    LIVEKIT_API_SECRET="$LIVEKIT_TEST_API_SECRET")
+  echo "bench: livekit-server $LIVEKIT_TEST_VERSION on $LIVEKIT_TEST_HTTP_URL" >&2
 }
 
 # ---- Server ------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 # hiredis 0.14 as the RESP codec only (its CMake config fails without a version: use pkg-config).
 find_package(PostgreSQL REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+# Display names compare on Unicode NFKC_Casefold (deviations §3.1): ICU's common library.
+find_package(ICU 72 REQUIRED COMPONENTS uc)
 
 if(CONVENE_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)

@@ -8,16 +8,16 @@
 #include <string>
 #include <string_view>
 
-#include "api/json_body.hpp"
 #include "api/participant_dto.hpp"
 #include "api/room_dto.hpp"
 #include "http/request.hpp"
+#include "http/request_body.hpp"
 #include "http/router.hpp"
 
 namespace {
 
-using convene::api::QueryParam;
-using convene::api::QueryParams;
+using convene::http::QueryParam;
+using convene::http::QueryParams;
 
 QueryParams SplitQuery(std::string_view text) {
   QueryParams out;
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                                    : "application/x-www-form-urlencoded");
   request.headers.emplace_back("cookie", std::string(input));
   request.body = std::string(input);
-  if (auto body = convene::api::ParseBody(request)) {
+  if (auto body = convene::http::ParseBody(request)) {
     (void)convene::api::ParseCreateRoomRequest(*body, kNow, 3'600'000);
     (void)convene::api::ParseRoomConfigBody(*body);
     (void)convene::api::ParseRoomStatusBody(*body);

@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libssl-dev libsqlite3-dev libhiredis-dev libpq-dev libspdlog-dev libfmt-dev
-  libexpected-dev prometheus-cpp-dev libcrypt-dev
+  libexpected-dev prometheus-cpp-dev libcrypt-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
   wrk redis-server postgresql nodejs npm sqlite3
 )

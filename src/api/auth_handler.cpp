@@ -8,7 +8,7 @@
 #include <boost/json/object.hpp>
 
 #include "api/config_dto.hpp"
-#include "api/json_body.hpp"
+#include "http/request_body.hpp"
 #include "http/router.hpp"
 #include "service/settings_service.hpp"
 
@@ -60,7 +60,7 @@ void AuthHandler::Register(http::Router& router) {
 }
 
 boost::asio::awaitable<Response> AuthHandler::Login(Request& req) const {
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return Response::FromError(body.error());
   auto login = ParseLoginRequest(*body);
   if (!login) co_return Response::FromError(login.error());

@@ -4,7 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include "api/config_dto.hpp"
-#include "api/json_body.hpp"
+#include "http/request_body.hpp"
 #include "http/router.hpp"
 #include "service/settings_service.hpp"
 
@@ -40,7 +40,7 @@ boost::asio::awaitable<Response> GlobalConfigHandler::GetSecurity(Request&) cons
 boost::asio::awaitable<Response> GlobalConfigHandler::UpdateSecurity(Request& req) const {
   if (auto who = auth_.Authenticate(req, {Validator::kAdmin}); !who)
     co_return Response::FromError(who.error());
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return Response::FromError(body.error());
   auto security = ParseSecurityConfigBody(*body);
   if (!security) co_return Response::FromError(security.error());
@@ -61,7 +61,7 @@ boost::asio::awaitable<Response> GlobalConfigHandler::GetWebhooks(Request& req) 
 boost::asio::awaitable<Response> GlobalConfigHandler::UpdateWebhooks(Request& req) const {
   if (auto who = auth_.Authenticate(req, {Validator::kAdmin}); !who)
     co_return Response::FromError(who.error());
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return Response::FromError(body.error());
   auto update = ParseWebhooksConfigBody(*body);
   if (!update) co_return Response::FromError(update.error());
@@ -74,7 +74,7 @@ boost::asio::awaitable<Response> GlobalConfigHandler::UpdateWebhooks(Request& re
 boost::asio::awaitable<Response> GlobalConfigHandler::TestWebhook(Request& req) const {
   if (auto who = auth_.Authenticate(req, {Validator::kAdmin}); !who)
     co_return Response::FromError(who.error());
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return Response::FromError(body.error());
   auto url = ParseWebhookTestBody(*body);
   if (!url) co_return Response::FromError(url.error());
@@ -100,7 +100,7 @@ boost::asio::awaitable<Response> GlobalConfigHandler::GetAppearance(Request&) co
 boost::asio::awaitable<Response> GlobalConfigHandler::UpdateAppearance(Request& req) const {
   if (auto who = auth_.Authenticate(req, {Validator::kAdmin}); !who)
     co_return Response::FromError(who.error());
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return Response::FromError(body.error());
   auto theme = ParseAppearanceBody(*body);
   if (!theme) co_return Response::FromError(theme.error());

@@ -80,6 +80,19 @@ boost::asio::awaitable<Response> LiveKitWebhookHandler::Receive(Request& req) {
   } else if (type == "room_started") {
     // Deviations §6.2: a room starting is not a meeting starting; remember it exists.
     livekit_rooms_.Remember(room_name);
+    // A room without metadata was created by LiveKit itself: a participant joined with a token
+    // issued before LiveKit closed the room Convene had made (empty timeout, an operator's
+    // DeleteRoom). Tokens for a room Convene knows make no CreateRoom, so without this the
+    // meeting would run without the room options the clients read from the metadata.
+    if (event->room && event->room->metadata.empty()) {
+      auto written =
+          co_await livekit_rooms_.client().UpdateRoomMetadata(room_name, livekit_rooms_.MetadataFor(*room));
+      // Gone again meanwhile: nothing to write. Any other failure: LiveKit redelivers the event.
+      if (!written && written.error().code != ErrorCode::kNotFound) {
+        handled = Fail(service::LiveKitFailure(written.error(),
+                                               "Unexpected error while updating LiveKit room metadata"));
+      }
+    }
   }
   if (!handled) {
     if (!event->id.empty()) co_await seen_events_.Forget(event->id);

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "api/json_body.hpp"
 #include "api/participant_access.hpp"
 #include "api/participant_dto.hpp"
 #include "api/room_dto.hpp"
+#include "http/request_body.hpp"
 #include "http/router.hpp"
 #include "service/meeting_service.hpp"
 
@@ -55,7 +55,7 @@ boost::asio::awaitable<Response> MeetingsHandler::Kick(Request& req) const {
 boost::asio::awaitable<Response> MeetingsHandler::ChangeRole(Request& req) const {
   auto room_id = co_await AuthorizeModerator(req);
   if (!room_id) co_return Response::FromError(room_id.error());
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return Response::FromError(body.error());
   auto role = ParseRoleBody(*body);
   if (!role) co_return Response::FromError(role.error());

@@ -3,8 +3,26 @@
 #include "api/json_reader.hpp"
 #include "api/room_dto.hpp"
 #include "domain/display_name.hpp"
+#include "domain/name_characters.hpp"
 
 namespace convene::api {
+
+namespace {
+
+// Deviations §3.1: names that would display as something else, or break lines, are refused.
+std::string_view NameFlawMessage(domain::NameFlaw flaw) {
+  switch (flaw) {
+    case domain::NameFlaw::kInvalidUtf8:
+      return "participantName must be valid UTF-8";
+    case domain::NameFlaw::kControlCharacter:
+      return "participantName cannot contain control characters";
+    case domain::NameFlaw::kBidiControl:
+      return "participantName cannot contain bidirectional override or isolate characters";
+  }
+  return "participantName is invalid";
+}
+
+}  // namespace
 
 Result<service::ParticipantTokenRequest> ParseParticipantTokenRequest(const boost::json::value& body) {
   JsonReader reader;
@@ -28,6 +46,8 @@ Result<service::ParticipantTokenRequest> ParseParticipantTokenRequest(const boos
   if (auto name = reader.String(body, "participantName", "participantName", false); name && !name->empty()) {
     if (name->size() > domain::kMaxDisplayNameBytes) {
       reader.AddError("participantName", "participantName cannot exceed 256 characters");
+    } else if (auto flaw = domain::FindNameFlaw(*name)) {
+      reader.AddError("participantName", std::string(NameFlawMessage(*flaw)));
     } else {
       out.name = std::move(*name);
     }

@@ -3,13 +3,14 @@
 #include <boost/json/object.hpp>
 #include <fmt/format.h>
 
-#include "api/json_body.hpp"
 #include "api/participant_dto.hpp"
+#include "http/request_body.hpp"
 #include "http/router.hpp"
 #include "service/participant_service.hpp"
 
 namespace convene::api {
 
+using http::ParseBody;
 using http::Request;
 using http::Response;
 

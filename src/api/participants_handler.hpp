@@ -3,6 +3,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "auth/authenticator.hpp"
+#include "auth/room_access_gate.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
 #include "service/participant_service.hpp"
@@ -12,31 +13,16 @@ class Router;
 }
 namespace convene::service {
 class ParticipantService;
-struct RoomAccess;
 }
 
 namespace convene::api {
-
-/// Decides whether a token request needs a logged-in user (authModeToAccessRoom, reference §10.3).
-/// The admin-login issue supplies the real gate; until then every room is `none` (anyone with a
-/// secret), which is the reference's default.
-class RoomAccessGate {
- public:
-  virtual ~RoomAccessGate() = default;
-  virtual Result<void> Check(const http::Request& request, const service::RoomAccess& access) const = 0;
-};
-
-class OpenRoomAccessGate final : public RoomAccessGate {
- public:
-  Result<void> Check(const http::Request&, const service::RoomAccess&) const override { return {}; }
-};
 
 /// `POST /internal-api/v1/participants/token` and `/token/refresh` (reference §4.3, §10).
 /// Order: body validation → room and secret → access gate → the ParticipantService.
 class ParticipantsHandler {
  public:
   ParticipantsHandler(service::ParticipantService& participants, const auth::Authenticator& auth,
-                      const RoomAccessGate& gate)
+                      const auth::RoomAccessGate& gate)
       : participants_(participants), auth_(auth), gate_(gate) {}
 
   void Register(http::Router& router);
@@ -52,7 +38,7 @@ class ParticipantsHandler {
 
   service::ParticipantService& participants_;
   const auth::Authenticator& auth_;
-  const RoomAccessGate& gate_;
+  const auth::RoomAccessGate& gate_;
 };
 
 }  // namespace convene::api

@@ -12,6 +12,7 @@
 
 #include "api/json_reader.hpp"
 #include "domain/room_names.hpp"
+#include "http/query_field.hpp"
 
 namespace convene::api {
 namespace {
@@ -107,31 +108,34 @@ double JsStringToNumber(std::string_view text) {
   return negative ? -v : v;
 }
 
-/// What a query parameter looks like to zod after Express's `qs` parsing: absent, one string, or
-/// an array when the key is repeated.
-struct QueryValue {
-  std::vector<std::string_view> values;
-  bool absent() const { return values.empty(); }
-  bool is_array() const { return values.size() > 1; }
-  std::string_view str() const { return values.front(); }
-};
+/// What zod sees for a query parameter after Express's `qs` parsing (string, array or object).
+http::QueryField Query(const http::QueryParams& query, std::string_view key) {
+  return http::LookUpQueryField(query, key);
+}
 
-QueryValue Query(const QueryParams& query, std::string_view key) {
-  QueryValue out;
-  for (const QueryParam& p : query) {
-    if (p.key == key) out.values.push_back(p.value);
+/// z.string() on a query value: "Expected string, received array|object".
+std::string ExpectedString(const http::QueryField& v) {
+  return "Expected string, received " + std::string(v.TypeName());
+}
+
+/// z.coerce.number() on a query value, i.e. JavaScript's Number(value): an array converts
+/// through its string form ("5" for ["5"], "1,2" → NaN), an object is NaN.
+double CoerceQueryNumber(const http::QueryField& v) {
+  if (v.is_string()) return JsStringToNumber(v.str());
+  if (v.type == http::QueryField::Type::kArray && v.nested_elements == 0 && v.values.size() == 1) {
+    return JsStringToNumber(v.values.front());
   }
-  return out;
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 /// `fields` is `z.string().optional()`; the reference then keeps the trimmed comma-separated names
 /// only when the string is non-empty.
-std::optional<std::vector<std::string>> ReadFields(const QueryParams& query,
+std::optional<std::vector<std::string>> ReadFields(const http::QueryParams& query,
                                                    std::vector<FieldError>& errors) {
-  const QueryValue v = Query(query, "fields");
+  const http::QueryField v = Query(query, "fields");
   if (v.absent()) return std::nullopt;
-  if (v.is_array()) {
-    errors.push_back({"fields", "Expected string, received array"});
+  if (!v.is_string()) {
+    errors.push_back({"fields", ExpectedString(v)});
     return std::nullopt;
   }
   if (v.str().empty()) return std::nullopt;
@@ -147,14 +151,14 @@ std::optional<std::vector<std::string>> ReadFields(const QueryParams& query,
 }
 
 /// A nativeEnum query parameter with a default (withMeeting / withRecordings).
-std::optional<std::string_view> ReadQueryEnum(const QueryParams& query, std::string_view key,
+std::optional<std::string_view> ReadQueryEnum(const http::QueryParams& query, std::string_view key,
                                               const std::vector<std::string_view>& allowed,
                                               std::vector<FieldError>& errors) {
-  const QueryValue v = Query(query, key);
+  const http::QueryField v = Query(query, key);
   if (v.absent()) return std::nullopt;
-  if (v.is_array()) {
-    errors.push_back(
-        {std::string(key), "Expected " + JoinEnumValues(allowed) + ", received array"});
+  if (!v.is_string()) {
+    errors.push_back({std::string(key), "Expected " + JoinEnumValues(allowed) + ", received " +
+                                            std::string(v.TypeName())});
     return std::nullopt;
   }
   for (std::string_view a : allowed) {
@@ -164,7 +168,7 @@ std::optional<std::string_view> ReadQueryEnum(const QueryParams& query, std::str
   return std::nullopt;
 }
 
-DeleteRoomQuery ReadDeletePolicy(const QueryParams& query, std::vector<FieldError>& errors) {
+DeleteRoomQuery ReadDeletePolicy(const http::QueryParams& query, std::vector<FieldError>& errors) {
   DeleteRoomQuery out;
   if (auto v = ReadQueryEnum(query, "withMeeting", kWithMeetingValues, errors)) {
     out.with_meeting = *domain::ParseWithMeetingPolicy(*v);
@@ -298,16 +302,6 @@ std::uint64_t ReadBigEndian(std::string_view in, int bytes) {
   return v;
 }
 
-std::string BuildUrl(std::string_view base_url, std::string_view room_id, std::string_view secret) {
-  // The base is "<scheme>://<host>"; a configured MEET_BASE_URL with a trailing '/' would
-  // otherwise produce "//room".
-  while (base_url.ends_with('/')) base_url.remove_suffix(1);
-  std::string url;
-  url.reserve(base_url.size() + room_id.size() + secret.size() + 14);
-  url.append(base_url).append("/room/").append(room_id).append("?secret=").append(secret);
-  return url;
-}
-
 }  // namespace
 
 Result<CreateRoomRequest> ParseCreateRoomRequest(const json::value& body, std::int64_t now_ms,
@@ -414,14 +408,12 @@ Result<std::string> ParseRoomIdParam(std::string_view raw, std::string_view fiel
   return id;
 }
 
-Result<ListRoomsQuery> ParseListRoomsQuery(const QueryParams& query) {
+Result<ListRoomsQuery> ParseListRoomsQuery(const http::QueryParams& query) {
   std::vector<FieldError> errors;
   ListRoomsQuery out;
 
-  if (const QueryValue v = Query(query, "maxItems"); !v.absent()) {
-    // z.coerce.number(): Number(array) is NaN for the repeated-parameter case.
-    const double n =
-        v.is_array() ? std::numeric_limits<double>::quiet_NaN() : JsStringToNumber(v.str());
+  if (const http::QueryField v = Query(query, "maxItems"); !v.absent()) {
+    const double n = CoerceQueryNumber(v);
     if (std::isnan(n)) {
       errors.push_back({"maxItems", "Expected number, received nan"});
     } else if (!(n > 0)) {
@@ -434,18 +426,18 @@ Result<ListRoomsQuery> ParseListRoomsQuery(const QueryParams& query) {
     out.max_items = kDefaultMaxItems;
   }
 
-  if (const QueryValue v = Query(query, "nextPageToken"); !v.absent()) {
-    if (v.is_array()) {
-      errors.push_back({"nextPageToken", "Expected string, received array"});
+  if (const http::QueryField v = Query(query, "nextPageToken"); !v.absent()) {
+    if (!v.is_string()) {
+      errors.push_back({"nextPageToken", ExpectedString(v)});
     } else if (v.str() != "undefined") {
       // The reference's frontend sends the literal "undefined" for "no token".
       out.next_page_token = std::string(v.str());
     }
   }
 
-  if (const QueryValue v = Query(query, "roomName"); !v.absent()) {
-    if (v.is_array()) {
-      errors.push_back({"roomName", "Expected string, received array"});
+  if (const http::QueryField v = Query(query, "roomName"); !v.absent()) {
+    if (!v.is_string()) {
+      errors.push_back({"roomName", ExpectedString(v)});
     } else {
       out.room_name_prefix = domain::SanitizeRoomName(v.str());
     }
@@ -457,29 +449,31 @@ Result<ListRoomsQuery> ParseListRoomsQuery(const QueryParams& query) {
   return out;
 }
 
-Result<std::optional<std::vector<std::string>>> ParseFieldsQuery(const QueryParams& query) {
+Result<std::optional<std::vector<std::string>>> ParseFieldsQuery(const http::QueryParams& query) {
   std::vector<FieldError> errors;
   auto fields = ReadFields(query, errors);
   if (!errors.empty()) return Fail(Error::Validation(std::move(errors)));
   return fields;
 }
 
-Result<DeleteRoomQuery> ParseDeleteRoomQuery(const QueryParams& query) {
+Result<DeleteRoomQuery> ParseDeleteRoomQuery(const http::QueryParams& query) {
   std::vector<FieldError> errors;
   DeleteRoomQuery out = ReadDeletePolicy(query, errors);
   if (!errors.empty()) return Fail(Error::Validation(std::move(errors)));
   return out;
 }
 
-Result<BulkDeleteRoomsQuery> ParseBulkDeleteRoomsQuery(const QueryParams& query) {
+Result<BulkDeleteRoomsQuery> ParseBulkDeleteRoomsQuery(const http::QueryParams& query) {
   std::vector<FieldError> errors;
   BulkDeleteRoomsQuery out;
 
-  // The reference splits a single value on ',' but takes each element of a repeated parameter
-  // whole (its sanitiser then removes any comma inside it).
-  const QueryValue v = Query(query, "roomIds");
+  // The reference splits a string on ',' but takes each string element of an array (a repeated
+  // parameter, roomIds[]=...) whole, its sanitiser then removing any comma inside it; an object
+  // (roomIds[x]=...) holds no id. Elements that are arrays or objects themselves (roomIds[0][x])
+  // are left out: the reference would delete a room named after their JavaScript string form.
+  const http::QueryField v = Query(query, "roomIds");
   std::vector<std::string_view> candidates;
-  if (v.values.size() == 1) {
+  if (v.is_string()) {
     std::string_view rest = v.str();
     while (true) {
       const std::size_t comma = rest.find(',');
@@ -487,7 +481,7 @@ Result<BulkDeleteRoomsQuery> ParseBulkDeleteRoomsQuery(const QueryParams& query)
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
-  } else {
+  } else if (v.type == http::QueryField::Type::kArray) {
     candidates = v.values;
   }
   std::set<std::string> seen;
@@ -503,131 +497,6 @@ Result<BulkDeleteRoomsQuery> ParseBulkDeleteRoomsQuery(const QueryParams& query)
   out.policy = ReadDeletePolicy(query, errors);
   if (!errors.empty()) return Fail(Error::Validation(std::move(errors)));
   return out;
-}
-
-json::object RoomConfigToJson(const domain::RoomConfig& config) {
-  json::object recording;
-  recording["enabled"] = config.recording_enabled;
-  if (config.recording_allow_access_to) {
-    recording["allowAccessTo"] = domain::ToString(*config.recording_allow_access_to);
-  }
-  json::object out;
-  out["recording"] = std::move(recording);
-  out["chat"] = json::object{{"enabled", config.chat_enabled}};
-  out["virtualBackground"] = json::object{{"enabled", config.virtual_background_enabled}};
-  if (config.max_participants) out["maxParticipants"] = *config.max_participants;
-  return out;
-}
-
-json::object RoomToJson(const domain::Room& room, std::string_view base_url,
-                        bool include_moderator_url) {
-  json::object out;
-  out["roomId"] = room.room_id;
-  out["roomName"] = room.room_name;
-  out["creationDate"] = room.creation_date;
-  if (room.auto_deletion_date) out["autoDeletionDate"] = *room.auto_deletion_date;
-  out["autoDeletionPolicy"] =
-      json::object{{"withMeeting", domain::ToString(room.auto_deletion_policy.with_meeting)},
-                   {"withRecordings", domain::ToString(room.auto_deletion_policy.with_recordings)}};
-  out["config"] = RoomConfigToJson(room.config);
-  if (include_moderator_url) {
-    out["moderatorUrl"] = BuildUrl(base_url, room.room_id, room.moderator_secret);
-  }
-  out["speakerUrl"] = BuildUrl(base_url, room.room_id, room.speaker_secret);
-  out["status"] = domain::ToString(room.status);
-  out["meetingEndAction"] = domain::ToString(room.meeting_end_action);
-  return out;
-}
-
-namespace {
-
-// JSON string escaping as Boost.JSON's serializer does it: quote, backslash, the short escapes for
-// \b \f \n \r \t, \u00XX for other control characters, every other byte as is.
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[(c >> 4) & 0xf]);
-          out.push_back(kHex[c & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-void AppendKey(std::string& out, std::string_view key) {
-  out.push_back('"');
-  out.append(key);
-  out.append("\":");
-}
-
-void AppendBool(std::string& out, bool v) { out.append(v ? "true" : "false"); }
-
-}  // namespace
-
-void AppendRoomJson(std::string& out, const domain::Room& room, std::string_view base_url,
-                    bool include_moderator_url) {
-  out.push_back('{');
-  AppendKey(out, "roomId");
-  AppendJsonString(out, room.room_id);
-  out.push_back(',');
-  AppendKey(out, "roomName");
-  AppendJsonString(out, room.room_name);
-  out.push_back(',');
-  AppendKey(out, "creationDate");
-  out.append(std::to_string(room.creation_date));
-  if (room.auto_deletion_date) {
-    out.push_back(',');
-    AppendKey(out, "autoDeletionDate");
-    out.append(std::to_string(*room.auto_deletion_date));
-  }
-  out.append(",\"autoDeletionPolicy\":{\"withMeeting\":\"");
-  out.append(domain::ToString(room.auto_deletion_policy.with_meeting));
-  out.append("\",\"withRecordings\":\"");
-  out.append(domain::ToString(room.auto_deletion_policy.with_recordings));
-  out.append("\"},\"config\":{\"recording\":{\"enabled\":");
-  AppendBool(out, room.config.recording_enabled);
-  if (room.config.recording_allow_access_to) {
-    out.append(",\"allowAccessTo\":\"");
-    out.append(domain::ToString(*room.config.recording_allow_access_to));
-    out.push_back('"');
-  }
-  out.append("},\"chat\":{\"enabled\":");
-  AppendBool(out, room.config.chat_enabled);
-  out.append("},\"virtualBackground\":{\"enabled\":");
-  AppendBool(out, room.config.virtual_background_enabled);
-  out.push_back('}');
-  if (room.config.max_participants) {
-    out.append(",\"maxParticipants\":");
-    out.append(std::to_string(*room.config.max_participants));
-  }
-  out.push_back('}');
-  if (include_moderator_url) {
-    out.push_back(',');
-    AppendKey(out, "moderatorUrl");
-    AppendJsonString(out, BuildUrl(base_url, room.room_id, room.moderator_secret));
-  }
-  out.push_back(',');
-  AppendKey(out, "speakerUrl");
-  AppendJsonString(out, BuildUrl(base_url, room.room_id, room.speaker_secret));
-  out.append(",\"status\":\"");
-  out.append(domain::ToString(room.status));
-  out.append("\",\"meetingEndAction\":\"");
-  out.append(domain::ToString(room.meeting_end_action));
-  out.append("\"}");
 }
 
 json::object FilterFields(const json::object& room,

@@ -9,9 +9,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "api/query_param.hpp"
 #include "core/result.hpp"
 #include "domain/room.hpp"
+#include "http/query_param.hpp"
 
 namespace convene::api {
 
@@ -47,32 +47,22 @@ struct ListRoomsQuery {
   std::optional<std::vector<std::string>> fields;  // top-level keys to keep
 };
 
-Result<ListRoomsQuery> ParseListRoomsQuery(const QueryParams& query);
+Result<ListRoomsQuery> ParseListRoomsQuery(const http::QueryParams& query);
 /// `fields` on GET /rooms/{id}.
-Result<std::optional<std::vector<std::string>>> ParseFieldsQuery(const QueryParams& query);
+Result<std::optional<std::vector<std::string>>> ParseFieldsQuery(const http::QueryParams& query);
 
 struct DeleteRoomQuery {
   domain::WithMeetingPolicy with_meeting = domain::WithMeetingPolicy::kFail;
   domain::WithRecordingsPolicy with_recordings = domain::WithRecordingsPolicy::kFail;
 };
-Result<DeleteRoomQuery> ParseDeleteRoomQuery(const QueryParams& query);
+Result<DeleteRoomQuery> ParseDeleteRoomQuery(const http::QueryParams& query);
 
 struct BulkDeleteRoomsQuery {
   std::vector<std::string> room_ids;  // trimmed, sanitised, non-empty, de-duplicated, in order
   DeleteRoomQuery policy;
 };
-Result<BulkDeleteRoomsQuery> ParseBulkDeleteRoomsQuery(const QueryParams& query);
+Result<BulkDeleteRoomsQuery> ParseBulkDeleteRoomsQuery(const http::QueryParams& query);
 
-/// MeetRoom JSON in the reference's key order, URLs built from `base_url`
-/// (`<base>/room/<id>?secret=<s>`); `include_moderator_url=false` drops moderatorUrl.
-/// `maxParticipants` appears inside config only when set.
-boost::json::object RoomToJson(const domain::Room& room, std::string_view base_url,
-                               bool include_moderator_url = true);
-boost::json::object RoomConfigToJson(const domain::RoomConfig& config);
-/// Appends exactly what `serialize(RoomToJson(...))` produces, without building a DOM: the list
-/// route renders up to 100 rooms per request and the tree dominated its cost.
-void AppendRoomJson(std::string& out, const domain::Room& room, std::string_view base_url,
-                    bool include_moderator_url = true);
 /// Keeps only the listed top-level keys (unknown names are ignored).
 boost::json::object FilterFields(const boost::json::object& room,
                                  const std::optional<std::vector<std::string>>& fields);

@@ -10,6 +10,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "domain/room_json.hpp"
+
 namespace convene::api {
 namespace {
 
@@ -412,6 +414,23 @@ TEST(ParseListRoomsQuery, RepeatedStringParametersAreArrays) {
                        {"fields", "Expected string, received array"}}));
 }
 
+TEST(ParseListRoomsQuery, BracketKeysAreArraysOrObjectsAsExpressParsesThem) {
+  EXPECT_EQ(Issues(ParseListRoomsQuery({{"fields[invalid]", "data"},
+                                        {"roomName[]", "r"},
+                                        {"nextPageToken[0]", "t"}})),
+            (IssueList{{"nextPageToken", "Expected string, received array"},
+                       {"roomName", "Expected string, received array"},
+                       {"fields", "Expected string, received object"}}));
+  // z.coerce.number(): Number({a:"1"}) is NaN, Number(["5"]) is 5, Number(["1","2"]) is NaN.
+  EXPECT_EQ(Issues(ParseListRoomsQuery({{"maxItems[a]", "1"}})),
+            (IssueList{{"maxItems", "Expected number, received nan"}}));
+  EXPECT_EQ(ParseListRoomsQuery({{"maxItems[]", "5"}})->max_items, 5u);
+  EXPECT_EQ(Issues(ParseListRoomsQuery({{"maxItems[]", "1"}, {"maxItems[]", "2"}})),
+            (IssueList{{"maxItems", "Expected number, received nan"}}));
+  EXPECT_EQ(Issues(ParseListRoomsQuery({{"maxItems[0][a]", "1"}})),
+            (IssueList{{"maxItems", "Expected number, received nan"}}));
+}
+
 TEST(ParseFieldsQuery, ParsesOrRejectsArrays) {
   EXPECT_EQ(*ParseFieldsQuery({{"fields", "roomId"}}), std::vector<std::string>{"roomId"});
   EXPECT_EQ(*ParseFieldsQuery({{"other", "x"}}), std::nullopt);
@@ -444,6 +463,9 @@ TEST(ParseDeleteRoomQuery, InvalidPoliciesUseZodEnumMessages) {
                         "Invalid enum value. Expected 'force' | 'when_meeting_ends' | 'fail', "
                         "received 'now'"},
                        {"withRecordings", "Expected 'force' | 'close' | 'fail', received array"}}));
+  EXPECT_EQ(Issues(ParseDeleteRoomQuery({{"withMeeting[x]", "force"}})),
+            (IssueList{{"withMeeting",
+                        "Expected 'force' | 'when_meeting_ends' | 'fail', received object"}}));
   EXPECT_EQ(Issues(ParseDeleteRoomQuery({{"withRecordings", ""}})),
             (IssueList{{"withRecordings",
                         "Invalid enum value. Expected 'force' | 'close' | 'fail', received ''"}}));
@@ -465,6 +487,14 @@ TEST(ParseBulkDeleteRoomsQuery, RepeatedParameterElementsAreTakenWhole) {
   EXPECT_EQ(q->room_ids, (std::vector<std::string>{"room1", "xy"}));
 }
 
+TEST(ParseBulkDeleteRoomsQuery, ArraySyntaxElementsAreTakenWholeAndObjectsHoldNoId) {
+  const auto q = ParseBulkDeleteRoomsQuery({{"roomIds[]", "a,b"}, {"roomIds[]", "c"}});
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->room_ids, (std::vector<std::string>{"ab", "c"}));
+  EXPECT_EQ(Issues(ParseBulkDeleteRoomsQuery({{"roomIds[x]", "a"}})),
+            (IssueList{{"roomIds", "At least one valid roomId is required after sanitization"}}));
+}
+
 TEST(ParseBulkDeleteRoomsQuery, NoValidIdIsRejected) {
   const IssueList expected{{"roomIds", "At least one valid roomId is required after sanitization"}};
   EXPECT_EQ(Issues(ParseBulkDeleteRoomsQuery({})), expected);
@@ -480,7 +510,7 @@ TEST(ParseBulkDeleteRoomsQuery, CollectsIdAndPolicyIssuesTogether) {
                         "received 'x'"}}));
 }
 
-// --- Rendering ---------------------------------------------------------------------------------------
+// --- Field filter --------------------------------------------------------------------------------------
 
 domain::Room SampleRoom() {
   domain::Room room;
@@ -493,51 +523,15 @@ domain::Room SampleRoom() {
   return room;
 }
 
-TEST(RoomToJson, MatchesReferenceKeyOrderAndShape) {
-  EXPECT_EQ(json::serialize(RoomToJson(SampleRoom(), "https://meet.example.com")),
-            R"({"roomId":"MyRoom-1a2b3c4d5e6f7a8","roomName":"My Room",)"
-            R"("creationDate":1760000000000,"autoDeletionDate":1760003600000,)"
-            R"("autoDeletionPolicy":{"withMeeting":"when_meeting_ends","withRecordings":"close"},)"
-            R"("config":{"recording":{"enabled":true,"allowAccessTo":"admin_moderator_speaker"},)"
-            R"("chat":{"enabled":true},"virtualBackground":{"enabled":true}},)"
-            R"("moderatorUrl":"https://meet.example.com/room/MyRoom-1a2b3c4d5e6f7a8?secret=0f1e2d3c4b",)"
-            R"("speakerUrl":"https://meet.example.com/room/MyRoom-1a2b3c4d5e6f7a8?secret=a9b8c7d6e5",)"
-            R"("status":"open","meetingEndAction":"none"})");
-}
-
-TEST(RoomToJson, OmitsAbsentOptionalsAndCanDropModeratorUrl) {
-  domain::Room room = SampleRoom();
-  room.auto_deletion_date.reset();
-  room.config.recording_enabled = false;
-  room.config.recording_allow_access_to.reset();
-  room.config.max_participants = 12;
-  room.status = domain::RoomStatus::kActiveMeeting;
-  room.meeting_end_action = domain::MeetingEndAction::kClose;
-  EXPECT_EQ(json::serialize(RoomToJson(room, "http://localhost:6080/", false)),
-            R"({"roomId":"MyRoom-1a2b3c4d5e6f7a8","roomName":"My Room",)"
-            R"("creationDate":1760000000000,)"
-            R"("autoDeletionPolicy":{"withMeeting":"when_meeting_ends","withRecordings":"close"},)"
-            R"("config":{"recording":{"enabled":false},"chat":{"enabled":true},)"
-            R"("virtualBackground":{"enabled":true},"maxParticipants":12},)"
-            R"("speakerUrl":"http://localhost:6080/room/MyRoom-1a2b3c4d5e6f7a8?secret=a9b8c7d6e5",)"
-            R"("status":"active_meeting","meetingEndAction":"close"})");
-}
-
-TEST(RoomConfigToJson, RendersConfigAlone) {
-  EXPECT_EQ(json::serialize(RoomConfigToJson(domain::RoomConfig{})),
-            R"({"recording":{"enabled":true,"allowAccessTo":"admin_moderator_speaker"},)"
-            R"("chat":{"enabled":true},"virtualBackground":{"enabled":true}})");
-}
-
 TEST(FilterFields, KeepsRequestedKeysInRequestOrder) {
-  const json::object room = RoomToJson(SampleRoom(), "http://h");
+  const json::object room = domain::RoomToJson(SampleRoom(), "http://h");
   EXPECT_EQ(json::serialize(FilterFields(
                 room, std::vector<std::string>{"status", "roomId", "nope", "status", ""})),
             R"({"status":"open","roomId":"MyRoom-1a2b3c4d5e6f7a8"})");
 }
 
 TEST(FilterFields, NoFilterReturnsEverything) {
-  const json::object room = RoomToJson(SampleRoom(), "http://h");
+  const json::object room = domain::RoomToJson(SampleRoom(), "http://h");
   EXPECT_EQ(FilterFields(room, std::nullopt), room);
   EXPECT_TRUE(FilterFields(room, std::vector<std::string>{}).empty());
 }
@@ -599,39 +593,6 @@ TEST(PageToken, NeverCrashesOnRandomInput) {
     std::string raw(static_cast<std::size_t>(len(rng)), '\0');
     for (char& c : raw) c = (i % 2 == 0) ? static_cast<char>(byte(rng)) : alphabet[pick(rng)];
     EXPECT_EQ(DecodePageToken(raw, ""), std::nullopt);
-  }
-}
-
-}  // namespace
-}  // namespace convene::api
-
-namespace convene::api {
-namespace {
-
-TEST(AppendRoomJson, IsByteForByteTheSerializedDom) {
-  domain::Room room;
-  room.room_id = "My_Room-0123456789abcde";
-  room.room_name = "My Room";
-  room.creation_date = 1760000000000;
-  room.moderator_secret = "0123456789";
-  room.speaker_secret = "abcdef0123";
-  std::vector<domain::Room> variants{room};
-  room.auto_deletion_date = 1760003600000;
-  room.config.recording_allow_access_to.reset();
-  room.config.max_participants = 7;
-  room.status = domain::RoomStatus::kActiveMeeting;
-  room.meeting_end_action = domain::MeetingEndAction::kDelete;
-  room.auto_deletion_policy = {domain::WithMeetingPolicy::kForce, domain::WithRecordingsPolicy::kForce};
-  room.config.chat_enabled = false;
-  variants.push_back(room);
-  for (const auto& r : variants) {
-    for (std::string_view base : {"http://localhost:6080", "https://x.example/\"q\\\x01\x1f\t"}) {
-      for (bool moderator : {true, false}) {
-        std::string fast;
-        AppendRoomJson(fast, r, base, moderator);
-        EXPECT_EQ(fast, boost::json::serialize(RoomToJson(r, base, moderator)));
-      }
-    }
   }
 }
 

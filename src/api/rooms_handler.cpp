@@ -5,10 +5,11 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
-#include "api/json_body.hpp"
 #include "api/participant_access.hpp"
 #include "api/room_dto.hpp"
-#include "api/role_permissions.hpp"
+#include "domain/role_permissions.hpp"
+#include "domain/room_json.hpp"
+#include "http/request_body.hpp"
 #include "http/router.hpp"
 #include "service/livekit_rooms.hpp"
 #include "service/meeting_service.hpp"
@@ -30,7 +31,7 @@ json::object DeletionBody(const service::DeletionOutcome& outcome, std::string_v
   json::object body;
   body["successCode"] = domain::ToString(outcome.decision.success);
   body["message"] = outcome.message;
-  if (outcome.room) body["room"] = RoomToJson(*outcome.room, base_url);
+  if (outcome.room) body["room"] = domain::RoomToJson(*outcome.room, base_url);
   return body;
 }
 
@@ -60,7 +61,7 @@ boost::asio::awaitable<Response> RoomsHandler::Create(Request& req) const {
   if (auto who = auth_.Authenticate(req, {Validator::kApiKey, Validator::kAdmin}); !who) {
     co_return ErrorResponse(who.error());
   }
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return ErrorResponse(body.error());
   auto parsed = ParseCreateRoomRequest(*body, clock_.NowMs(), options_.min_auto_deletion_future_ms);
   if (!parsed) co_return ErrorResponse(parsed.error());
@@ -68,7 +69,7 @@ boost::asio::awaitable<Response> RoomsHandler::Create(Request& req) const {
                           parsed->auto_deletion_policy, parsed->config};
   auto room = co_await rooms_.Create(std::move(params));
   if (!room) co_return ErrorResponse(room.error());
-  Response res = Response::Json(201, RoomToJson(*room, req.base_url));
+  Response res = Response::Json(201, domain::RoomToJson(*room, req.base_url));
   res.WithHeader("Location", fmt::format("{}/api/v1/rooms/{}", req.base_url, room->room_id));
   co_return res;
 }
@@ -95,9 +96,10 @@ boost::asio::awaitable<Response> RoomsHandler::List(Request& req) const {
   for (std::size_t i = 0; i < page->rooms.size(); ++i) {
     if (i > 0) body.push_back(',');
     if (query->fields) {
-      body.append(json::serialize(FilterFields(RoomToJson(page->rooms[i], req.base_url), query->fields)));
+      body.append(json::serialize(
+          FilterFields(domain::RoomToJson(page->rooms[i], req.base_url), query->fields)));
     } else {
-      AppendRoomJson(body, page->rooms[i], req.base_url);
+      domain::AppendRoomJson(body, page->rooms[i], req.base_url);
     }
   }
   json::object pagination;
@@ -132,10 +134,11 @@ boost::asio::awaitable<Response> RoomsHandler::Get(Request& req) const {
   if (!room) co_return ErrorResponse(room.error());
   if (!*fields) {
     Response res;
-    AppendRoomJson(res.body, *room, req.base_url, show_moderator_url);
+    domain::AppendRoomJson(res.body, *room, req.base_url, show_moderator_url);
     co_return res;
   }
-  co_return Response::Json(200, FilterFields(RoomToJson(*room, req.base_url, show_moderator_url), *fields));
+  co_return Response::Json(
+      200, FilterFields(domain::RoomToJson(*room, req.base_url, show_moderator_url), *fields));
 }
 
 boost::asio::awaitable<Response> RoomsHandler::Delete(Request& req) const {
@@ -197,7 +200,7 @@ boost::asio::awaitable<Response> RoomsHandler::GetConfig(Request& req) const {
   }
   auto room = co_await rooms_.Get(*room_id);
   if (!room) co_return ErrorResponse(room.error());
-  co_return Response::Json(200, RoomConfigToJson(room->config));
+  co_return Response::Json(200, domain::RoomConfigToJson(room->config));
 }
 
 boost::asio::awaitable<Response> RoomsHandler::UpdateConfig(Request& req) const {
@@ -206,7 +209,7 @@ boost::asio::awaitable<Response> RoomsHandler::UpdateConfig(Request& req) const 
   }
   auto room_id = ParseRoomIdParam(req.Param("roomId"));
   if (!room_id) co_return ErrorResponse(room_id.error());
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return ErrorResponse(body.error());
   auto config = ParseRoomConfigBody(*body);
   if (!config) co_return ErrorResponse(config.error());
@@ -224,7 +227,7 @@ boost::asio::awaitable<Response> RoomsHandler::UpdateStatus(Request& req) const 
   }
   auto room_id = ParseRoomIdParam(req.Param("roomId"));
   if (!room_id) co_return ErrorResponse(room_id.error());
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return ErrorResponse(body.error());
   auto status = ParseRoomStatusBody(*body);
   if (!status) co_return ErrorResponse(status.error());
@@ -232,7 +235,7 @@ boost::asio::awaitable<Response> RoomsHandler::UpdateStatus(Request& req) const 
   if (!outcome) co_return ErrorResponse(outcome.error());
   co_return Response::Json(outcome->scheduled ? 202 : 200,
                            json::object{{"message", outcome->message},
-                                        {"room", RoomToJson(outcome->room, req.base_url)}});
+                                        {"room", domain::RoomToJson(outcome->room, req.base_url)}});
 }
 
 boost::asio::awaitable<Response> RoomsHandler::GetRoles(Request& req) const {
@@ -242,7 +245,7 @@ boost::asio::awaitable<Response> RoomsHandler::GetRoles(Request& req) const {
   if (!room) co_return ErrorResponse(room.error());
   json::array roles;
   for (domain::ParticipantRole role : {domain::ParticipantRole::kModerator, domain::ParticipantRole::kSpeaker}) {
-    roles.push_back(RoleAndPermissionsJson(*room_id, role));
+    roles.push_back(domain::RoleAndPermissionsJson(*room_id, role));
   }
   co_return Response::Json(200, json::value(std::move(roles)));
 }
@@ -254,7 +257,7 @@ boost::asio::awaitable<Response> RoomsHandler::GetRoleBySecret(Request& req) con
   // for this room (deviations §2.2).
   auto access = co_await participants_->ResolveAccess(*room_id, req.Param("secret"));
   if (!access) co_return ErrorResponse(access.error());
-  co_return Response::Json(200, RoleAndPermissionsJson(*room_id, access->role));
+  co_return Response::Json(200, domain::RoleAndPermissionsJson(*room_id, access->role));
 }
 
 }  // namespace convene::api

@@ -6,7 +6,7 @@
 #include <boost/json/object.hpp>
 
 #include "api/config_dto.hpp"
-#include "api/json_body.hpp"
+#include "http/request_body.hpp"
 #include "http/router.hpp"
 #include "service/settings_service.hpp"
 
@@ -36,7 +36,7 @@ boost::asio::awaitable<Response> UsersHandler::Profile(Request& req) const {
 boost::asio::awaitable<Response> UsersHandler::ChangePassword(Request& req) const {
   auto who = auth_.Authenticate(req, {Validator::kAdmin, Validator::kUser});
   if (!who) co_return Response::FromError(who.error());
-  auto body = ParseBody(req);
+  auto body = http::ParseBody(req);
   if (!body) co_return Response::FromError(body.error());
   auto change = ParseChangePasswordRequest(*body);
   if (!change) co_return Response::FromError(change.error());

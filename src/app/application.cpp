@@ -24,6 +24,7 @@
 
 #include "api/auth_handler.hpp"
 #include "app/backends.hpp"
+#include "app/connection_limit.hpp"
 #include "app/periodic_job.hpp"
 #include "api/global_config_handler.hpp"
 #include "api/livekit_webhook_handler.hpp"
@@ -251,7 +252,21 @@ int RunApplication(const Config& config) {
   server_options.port = config.server_port;
   server_options.cors_origin = config.cors_origin;
   server_options.fixed_base_url = config.base_url;
-  server_options.trust_proxy = config.trust_proxy;
+  server_options.trusted_proxy_hops = config.trusted_proxy_hops;
+  const std::uint64_t descriptor_limit = DescriptorLimit();
+  const std::uint64_t reserved_descriptors = ReservedDescriptors(config);
+  const std::size_t default_max_connections =
+      DefaultMaxConnections(descriptor_limit, reserved_descriptors);
+  server_options.max_connections =
+      config.max_connections != 0 ? config.max_connections : default_max_connections;
+  if (server_options.max_connections > default_max_connections) {
+    spdlog::warn("SERVER_MAX_CONNECTIONS={} leaves fewer than {} of the {} file descriptors "
+                 "(RLIMIT_NOFILE) for the store, LiveKit and Redis; new connections will then "
+                 "fail to be accepted rather than be refused cleanly",
+                 server_options.max_connections, reserved_descriptors, descriptor_limit);
+  }
+  spdlog::info("accepting at most {} connections (RLIMIT_NOFILE {})", server_options.max_connections,
+               descriptor_limit);
   http::Server server(ioc, server_options, router, metrics);
   auto port = server.Listen();
   if (!port) {

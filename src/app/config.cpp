@@ -23,6 +23,9 @@ std::optional<unsigned> ParseBounded(std::string_view s, unsigned min, unsigned 
   return value;
 }
 
+constexpr unsigned kMaxTrustedProxyHops = 32;
+constexpr unsigned kMaxConnectionsCeiling = 1'000'000;
+
 }  // namespace
 
 // MEET_DATABASE_URL, MEET_DATABASE_POOL_SIZE and the reference's MEET_REDIS_* variables.
@@ -121,6 +124,17 @@ Result<auth::LoginRateLimit> ParseLoginRateLimit(std::string_view text) {
   return limit;
 }
 
+Result<unsigned> ParseTrustProxy(std::string_view text) {
+  if (text == "false" || text.empty()) return 0u;
+  if (text == "true") return 1u;  // one proxy, not Express's "trust every hop"
+  const auto hops = ParseBounded(text, 0, kMaxTrustedProxyHops);
+  if (!hops) {
+    return Fail(ConfigError("SERVER_TRUST_PROXY",
+                            "expected 'true', 'false' or a number of trusted proxy hops 0-32"));
+  }
+  return *hops;
+}
+
 Result<std::vector<RedisConfig::Endpoint>> ParseSentinelList(std::string_view text) {
   std::vector<RedisConfig::Endpoint> endpoints;
   // Every comma separates two entries, so "a:1," has an empty (invalid) second entry.
@@ -182,7 +196,11 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
     c.server_port = static_cast<std::uint16_t>(port);
   }
   str("SERVER_CORS_ORIGIN", c.cors_origin);
-  if (auto r = boolean("SERVER_TRUST_PROXY", c.trust_proxy); !r) return Fail(r.error());
+  if (const char* v = getenv_fn("SERVER_TRUST_PROXY")) {
+    auto hops = ParseTrustProxy(v);
+    if (!hops) return Fail(hops.error());
+    c.trusted_proxy_hops = *hops;
+  }
   if (const char* v = getenv_fn("SERVER_THREADS"); v != nullptr && *v != '\0') {
     const std::string_view s(v);
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), c.threads);
@@ -191,6 +209,11 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*)) {
     }
   }
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (const char* v = getenv_fn("SERVER_MAX_CONNECTIONS"); v != nullptr && *v != '\0') {
+    const auto max = ParseBounded(v, 1, kMaxConnectionsCeiling);
+    if (!max) return Fail(ConfigError("SERVER_MAX_CONNECTIONS", "expected a number of connections 1-1000000"));
+    c.max_connections = *max;
+  }
 
   str("MEET_LOG_LEVEL", c.log_level);
   if (c.log_level != "error" && c.log_level != "warn" && c.log_level != "info" &&
@@ -291,7 +314,9 @@ Configuration is read from environment variables:
   SERVER_ADDRESS            listen address                        (0.0.0.0)
   SERVER_PORT               listen port                           (6080)
   SERVER_CORS_ORIGIN        CORS origin, empty disables CORS      (*)
-  SERVER_TRUST_PROXY        honour X-Forwarded-* headers          (false)
+  SERVER_TRUST_PROXY        trusted proxy hops: false, true (= 1) or a number (false)
+  SERVER_MAX_CONNECTIONS    open client connections at most, beyond: 503 and close
+                            (RLIMIT_NOFILE minus what the store, LiveKit and Redis need)
   SERVER_THREADS            I/O threads                           (number of cores)
   MEET_LOG_LEVEL            error|warn|info|verbose|debug         (info)
   MEET_NAME_ID              deployment id                         (openviduMeet)
@@ -319,7 +344,7 @@ Configuration is read from environment variables:
   MEET_MAX_PARTICIPANTS_PER_ROOM  named participants one room holds, 0 = no cap (10000)
   MEET_RECONCILE_INTERVAL   reconciliation with LiveKit           (30s)
   MEETING_EMPTY_TIMEOUT / MEETING_DEPARTURE_TIMEOUT  LiveKit room timeouts (LiveKit's defaults)
-  LIVEKIT_TIMEOUT           deadline of one LiveKit call          (5s)
+  LIVEKIT_TIMEOUT           deadline of one LiveKit call, retries included (5s)
   LIVEKIT_URL               public LiveKit URL                    (ws://localhost:7880)
   LIVEKIT_URL_PRIVATE       LiveKit URL for server calls          (LIVEKIT_URL)
   LIVEKIT_API_KEY / LIVEKIT_API_SECRET                            (devkey / secret)

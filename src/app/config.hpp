@@ -39,8 +39,10 @@ struct Config {
   std::string server_address = "0.0.0.0";
   std::uint16_t server_port = 6080;
   std::string cors_origin = "*";
-  bool trust_proxy = false;
+  unsigned trusted_proxy_hops = 0;  // SERVER_TRUST_PROXY: false = 0, true = 1, or a number
   unsigned threads = 0;  // 0 = number of cores
+  /// SERVER_MAX_CONNECTIONS; 0 = derived from RLIMIT_NOFILE at start-up (app/connection_limit.hpp).
+  std::size_t max_connections = 0;
   // Meet
   std::string log_level = "info";
   std::string name_id = "openviduMeet";
@@ -85,6 +87,10 @@ Result<Config> LoadConfig(const char* (*getenv_fn)(const char*));
 
 /// Parses "1h", "30m", "15s", "500ms", "2d" or a plain number of seconds.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+/// Parses SERVER_TRUST_PROXY into a number of trusted proxy hops: "false" (or empty) = 0,
+/// "true" = 1 (one proxy in front, not Express's "trust every hop"), or a number 0-32.
+Result<unsigned> ParseTrustProxy(std::string_view text);
 
 /// Parses MEET_REDIS_SENTINEL_HOST_LIST: "host:port,host:port" (each entry exactly host and port).
 Result<std::vector<RedisConfig::Endpoint>> ParseSentinelList(std::string_view text);

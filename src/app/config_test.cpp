@@ -46,6 +46,27 @@ TEST(Config, InvalidValuesNameTheVariable) {
   }
 }
 
+TEST(Config, TrustProxyIsANumberOfHops) {
+  EXPECT_EQ(Load({})->trusted_proxy_hops, 0u);
+  EXPECT_EQ(Load({{"SERVER_TRUST_PROXY", "false"}})->trusted_proxy_hops, 0u);
+  EXPECT_EQ(Load({{"SERVER_TRUST_PROXY", "true"}})->trusted_proxy_hops, 1u);
+  EXPECT_EQ(Load({{"SERVER_TRUST_PROXY", "2"}})->trusted_proxy_hops, 2u);
+  EXPECT_EQ(Load({{"SERVER_TRUST_PROXY", "0"}})->trusted_proxy_hops, 0u);
+  for (const char* bad : {"yes", "-1", "33", "1.5", " 1", "TRUE"}) {
+    EXPECT_FALSE(Load({{"SERVER_TRUST_PROXY", bad}})) << bad;
+  }
+}
+
+TEST(Config, MaxConnectionsIsDerivedUnlessSet) {
+  EXPECT_EQ(Load({})->max_connections, 0u);  // 0 = from RLIMIT_NOFILE at start-up
+  EXPECT_EQ(Load({{"SERVER_MAX_CONNECTIONS", "500"}})->max_connections, 500u);
+  for (const char* bad : {"0", "-5", "many", "1000001"}) {
+    auto c = Load({{"SERVER_MAX_CONNECTIONS", bad}});
+    ASSERT_FALSE(c) << bad;
+    EXPECT_NE(c.error().message.find("SERVER_MAX_CONNECTIONS"), std::string::npos);
+  }
+}
+
 TEST(Config, SecretsAreNeverEchoedInErrors) {
   auto c = Load({{"LIVEKIT_API_SECRET", ""}});
   ASSERT_FALSE(c);

@@ -2,12 +2,29 @@
 
 #include <functional>
 
-#include "api/participants_handler.hpp"
 #include "auth/authenticator.hpp"
 #include "domain/participant_role.hpp"
 #include "store/settings_store.hpp"
 
+namespace convene::service {
+struct RoomAccess;
+}
+
 namespace convene::auth {
+
+/// Decides whether a token request needs a logged-in user (authModeToAccessRoom, reference §10.3).
+/// The interface the participant-token routes depend on; AuthModeRoomAccessGate is the real one.
+class RoomAccessGate {
+ public:
+  virtual ~RoomAccessGate() = default;
+  virtual Result<void> Check(const http::Request& request, const service::RoomAccess& access) const = 0;
+};
+
+/// Every room is `none` (anyone with a secret), the reference's default.
+class OpenRoomAccessGate final : public RoomAccessGate {
+ public:
+  Result<void> Check(const http::Request&, const service::RoomAccess&) const override { return {}; }
+};
 
 /// Which validator a participant-token request must pass (reference §9.6, §10.3 step 3).
 enum class RoomAccessRequirement { kAnyone, kLoggedInUser };
@@ -24,8 +41,9 @@ RoomAccessRequirement RequirementFor(store::AuthModeToAccessRoom mode,
 /// without role `user` → 403 `Insufficient permissions to access this resource`.
 /// The role is the one the secret (or participant-scoped role grant) resolved to.
 ///
-/// Lives in src/auth but is compiled into convene_api, because it implements an api interface.
-class AuthModeRoomAccessGate final : public api::RoomAccessGate {
+/// Compiled into convene_api rather than convene_auth: it reads service::RoomAccess, and the service
+/// layer links convene_auth.
+class AuthModeRoomAccessGate final : public RoomAccessGate {
  public:
   AuthModeRoomAccessGate(const Authenticator& auth,
                          std::function<store::AuthModeToAccessRoom()> mode)

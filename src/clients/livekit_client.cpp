@@ -56,6 +56,8 @@ namespace {
 constexpr std::int64_t kTokenTtlSeconds = 600;  // what the Node SDK's service clients use
 constexpr std::chrono::milliseconds kBackoffBase{50};
 constexpr std::chrono::milliseconds kBackoffMax{200};
+// The least time left before the call's deadline for a retry to be worth starting.
+constexpr std::chrono::milliseconds kMinAttemptTime{50};
 
 struct CallSpec {
   std::string_view method;
@@ -194,8 +196,13 @@ class TwirpRoomServiceClient final : public RoomServiceClient {
     const std::string payload = json::serialize(body);
     const json::object grant = wire::GrantFor(spec.method, spec.room);
     const int attempts = spec.idempotent ? 1 + std::max(0, options_.max_retries) : 1;
+    // LIVEKIT_TIMEOUT bounds the whole call, retries and back-off included: a caller (and the
+    // client behind it) gets its 503 within one timeout, not one timeout per attempt.
+    const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
     bool outcome_unknown = false;
     for (int attempt = 1;; ++attempt) {
+      const auto remaining = std::chrono::ceil<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       clients::HttpRequest request;
       request.method = "POST";
       request.url = url;
@@ -203,7 +210,7 @@ class TwirpRoomServiceClient final : public RoomServiceClient {
       // Minted per attempt so a retry never carries a token close to its nbf/exp edge.
       request.headers.emplace_back("Authorization", "Bearer " + MintToken(grant));
       request.body = payload;
-      request.timeout = options_.timeout;
+      request.timeout = remaining;
       Result<clients::HttpResponse> response = co_await http_.Send(std::move(request));
       Result<json::value> result = Interpret(spec, response);
       if (result) {
@@ -217,10 +224,18 @@ class TwirpRoomServiceClient final : public RoomServiceClient {
       if (!IsRetryable(error) || attempt >= attempts) {
         co_return result;
       }
+      const auto backoff = BackoffDelay(attempt);
+      // A retry needs the back-off plus some time for the exchange itself; without it the retry
+      // could only time out, so the error in hand is the answer.
+      if (deadline - std::chrono::steady_clock::now() < backoff + kMinAttemptTime) {
+        co_return result;
+      }
       outcome_unknown = true;
       spdlog::warn("LiveKit {}: {}; retrying (attempt {} of {})", spec.method, error.reason,
                    attempt + 1, attempts);
-      co_await Backoff(attempt);
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      timer.expires_after(backoff);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
   }
 
@@ -247,16 +262,13 @@ class TwirpRoomServiceClient final : public RoomServiceClient {
 
   // 50 ms, 100 ms, then 200 ms, each drawn uniformly from its upper half so that concurrent
   // callers do not retry in lockstep.
-  asio::awaitable<void> Backoff(int attempt) {
+  std::chrono::milliseconds BackoffDelay(int attempt) {
     const int doublings = std::clamp(attempt - 1, 0, 4);
     const auto ceiling = std::min(kBackoffBase * (1 << doublings), kBackoffMax);
     const std::string bytes = RandomBytes(2);
     const unsigned fraction =
         static_cast<unsigned char>(bytes[0]) << 8 | static_cast<unsigned char>(bytes[1]);
-    const auto delay = ceiling / 2 + ceiling / 2 * fraction / 65535;
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    timer.expires_after(delay);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    return ceiling / 2 + ceiling / 2 * fraction / 65535;
   }
 
   std::string MintToken(const json::object& grant) const {

@@ -95,12 +95,14 @@ struct RoomServiceClientOptions {
   std::string base_url;  // LIVEKIT_URL_PRIVATE converted with HttpBaseUrl()
   std::string api_key;
   std::string api_secret;
-  /// Deadline of one attempt. LiveKit unreachable must become 503 quickly, never a hang.
+  /// Deadline of one whole call, retries and their back-off included (LIVEKIT_TIMEOUT). LiveKit
+  /// unreachable must become 503 quickly, never a hang.
   std::chrono::milliseconds timeout{5000};
   /// Extra attempts after a transport failure, a deadline or a Twirp `unavailable`, only for
   /// idempotent methods (CreateRoom — LiveKit returns the existing room —, ListRooms,
   /// ListParticipants, GetParticipant, DeleteRoom, UpdateRoomMetadata, UpdateParticipantMetadata),
-  /// after a jittered backoff of at most 200 ms. RemoveParticipant and SendData are never retried.
+  /// after a jittered backoff of at most 200 ms, while the call's deadline leaves time for one.
+  /// RemoveParticipant and SendData are never retried.
   /// A DeleteRoom retry that finds the room gone after an attempt with an unknown outcome succeeds.
   int max_retries = 1;
 };

@@ -608,6 +608,21 @@ TEST_F(LiveKitEmulatorTest, SlowIsDeadlineWithinTheTimeout) {
   EXPECT_TRUE(later.has_value()) << later.error().message;
 }
 
+TEST_F(LiveKitEmulatorTest, TimeoutBoundsTheWholeCallRetriesIncluded) {
+  // Two retries allowed, but the first attempt uses up the call's deadline: no retry may start
+  // with a fresh deadline of its own (that made a slow LiveKit answer 503 after 2-3x the timeout).
+  const RoomServiceClientPtr persistent = MakeClient(milliseconds(500), 2);
+  SetFaults("slow", 3000);
+  const auto started = SteadyClock::now();
+  const Result<std::vector<Room>> rooms = Run(persistent->ListRooms({}));
+  const auto elapsed = SteadyClock::now() - started;
+  ASSERT_FALSE(rooms.has_value());
+  EXPECT_EQ(rooms.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(rooms.error().reason, "deadline");
+  EXPECT_GE(elapsed, milliseconds(480));
+  EXPECT_LT(elapsed, milliseconds(900));  // each of three attempts timing out took >= 1500 ms
+}
+
 TEST_F(LiveKitEmulatorTest, Error5xxIsRetriedOnlyForIdempotentMethods) {
   CreateRoom("flaky");
   Join("flaky", "alice", "Alice");

@@ -307,6 +307,19 @@ TEST_F(RoomServiceClientTest, CreateRoomIsRetried) {
   EXPECT_EQ(http_.requests.size(), 2u);
 }
 
+TEST_F(RoomServiceClientTest, RetryGetsOnlyWhatIsLeftOfTheCallsDeadline) {
+  // LIVEKIT_TIMEOUT bounds the whole call: the retry's exchange may use what the first attempt
+  // and the back-off left of it, never a fresh full timeout.
+  http_.answers.push_back(Fail(HttpFailure("timeout")));
+  CreateRoomOptions create;
+  create.name = "demo";
+  EXPECT_TRUE(Run(client_->CreateRoom(create)).has_value());
+  ASSERT_EQ(http_.requests.size(), 2u);
+  EXPECT_EQ(http_.requests[0].timeout, std::chrono::milliseconds(1234));
+  EXPECT_LT(http_.requests[1].timeout, std::chrono::milliseconds(1234 - 20));  // back-off >= 25 ms
+  EXPECT_GT(http_.requests[1].timeout, std::chrono::milliseconds(1234 - 500));
+}
+
 TEST_F(RoomServiceClientTest, DeleteRoomNotFoundAfterAnUnknownOutcomeIsSuccess) {
   http_.answers.push_back(Fail(HttpFailure("timeout")));
   http_.answers.push_back(

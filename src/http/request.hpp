@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "api/query_param.hpp"
+#include "http/query_param.hpp"
 
 namespace convene::http {
 
@@ -17,7 +17,7 @@ enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther 
 struct Request {
   Method method = Method::kOther;
   std::string path;                 // percent-decoded path, without the query string
-  api::QueryParams query;           // percent-decoded, in order, repeats kept
+  QueryParams query;                // percent-decoded, in order, repeats kept
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router

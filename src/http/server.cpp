@@ -12,6 +12,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -25,7 +26,9 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/forwarded.hpp"
 #include "http/router.hpp"
+#include "observability/log_throttle.hpp"
 #include "observability/metrics.hpp"
 
 namespace convene::http {
@@ -38,6 +41,27 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// After a failed accept (out of file descriptors or kernel memory) the pending connection stays
+// queued, so retrying at once fails again at once: one core and megabytes of log a second. The
+// loop waits instead, doubling from the first to the last delay, back to the first after a success.
+constexpr std::chrono::milliseconds kAcceptBackoffFirst{10};
+constexpr std::chrono::milliseconds kAcceptBackoffLast{1000};
+// A condition that can repeat on every accept is logged at most this often, with its count.
+constexpr std::chrono::seconds kRepeatedLogInterval{10};
+
+// What a connection beyond SERVER_MAX_CONNECTIONS receives before it is closed.
+const std::string& ShedResponse() {
+  static const std::string response = [] {
+    constexpr std::string_view body =
+        R"({"error":"Service Unavailable","message":"Too many open connections"})";
+    return fmt::format(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Content-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{}",
+        body.size(), body);
+  }();
+  return response;
+}
 
 Method ToMethod(bhttp::verb verb) {
   switch (verb) {
@@ -75,17 +99,19 @@ std::string Lower(std::string_view s) {
 }
 
 // Query strings are parsed leniently like Express's: a malformed escape keeps the raw text.
-api::QueryParams ParseQuery(std::string_view query) {
-  api::QueryParams out;
+QueryParams ParseQuery(std::string_view query) {
+  QueryParams out;
   while (!query.empty()) {
     const auto amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
-    const auto eq = pair.find('=');
+    // As qs: a key may hold '=' inside brackets ("a[b=c]=d" is key "a[b=c]").
+    const auto bracket_eq = pair.find("]=");
+    const auto eq = bracket_eq == std::string_view::npos ? pair.find('=') : bracket_eq + 1;
     std::string_view raw_key = pair.substr(0, eq);
     std::string_view raw_value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    api::QueryParam p;
+    QueryParam p;
     if (!PercentDecode(raw_key, true, p.key)) p.key = std::string(raw_key);
     if (!PercentDecode(raw_value, true, p.value)) p.value = std::string(raw_value);
     out.push_back(std::move(p));
@@ -172,25 +198,74 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::atomic<bool> stopping{false};
   mutable std::mutex connections_mutex;
   std::list<std::shared_ptr<Connection>> connections;
+  // Sessions running, counted from their accept (before they register), for the cap.
+  std::atomic<std::size_t> open_connections{0};
   observability::RouteStats* unmatched_stats;
+  observability::Counter* shed_connections;
+  observability::Counter* accept_errors;
+  observability::LogThrottle shed_log{kRepeatedLogInterval};
+  observability::LogThrottle accept_error_log{kRepeatedLogInterval};
+  asio::steady_timer accept_backoff;  // on the acceptor's executor; cancelled by BeginShutdown
 
   Impl(asio::io_context& io, ServerOptions opts, const Router& r, observability::Metrics& m)
-      : ioc(io), options(std::move(opts)), router(r), metrics(m), acceptor(io),
-        unmatched_stats(m.Route("ANY", "unmatched")) {}
+      // The accept loop, its back-off timer and BeginShutdown's close share one strand.
+      : ioc(io), options(std::move(opts)), router(r), metrics(m), acceptor(asio::make_strand(io)),
+        unmatched_stats(m.Route("ANY", "unmatched")),
+        shed_connections(m.GetCounter("convene_http_connections_shed_total",
+                                      "Connections closed at accept because SERVER_MAX_CONNECTIONS "
+                                      "were open")),
+        accept_errors(m.GetCounter("convene_http_accept_errors_total",
+                                   "Failed accepts (e.g. out of file descriptors)")),
+        accept_backoff(acceptor.get_executor()) {}
 
   asio::awaitable<void> Accept() {
+    auto backoff = kAcceptBackoffFirst;
     while (!stopping.load()) {
       tcp::socket socket(asio::make_strand(ioc));
       auto [ec] = co_await acceptor.async_accept(socket, kUseTuple);
       if (ec) {
         if (stopping.load() || ec == asio::error::operation_aborted) break;
-        spdlog::warn("accept failed: {}", ec.message());
+        accept_errors->Increment();
+        // The client gave up between SYN and accept: nothing is wrong with the server.
+        if (ec == asio::error::connection_aborted) continue;
+        if (const std::uint64_t count = accept_error_log.Occurred()) {
+          spdlog::warn("accept failed: {} ({} time(s) since the last report); backing off up to {} ms",
+                       ec.message(), count, kAcceptBackoffLast.count());
+        }
+        accept_backoff.expires_after(backoff);
+        co_await accept_backoff.async_wait(kUseTuple);
+        backoff = std::min(backoff * 2, kAcceptBackoffLast);
         continue;
       }
+      backoff = kAcceptBackoffFirst;
+      if (options.max_connections != 0 && open_connections.load() >= options.max_connections) {
+        Shed(socket);
+        continue;
+      }
+      open_connections.fetch_add(1);
       socket.set_option(tcp::no_delay(true), ec);
       auto executor = socket.get_executor();
       asio::co_spawn(executor, Session(beast::tcp_stream(std::move(socket))), asio::detached);
     }
+  }
+
+  // Accept-and-close rather than leaving connections in the listen queue: a queued client only
+  // learns after its own timeout, while this one is told at once (503, Retry-After) and can retry
+  // or go to another instance; the queue stays short, so once connections close, new clients are
+  // served at once. The cap keeps file descriptors in reserve, so accepting still succeeds.
+  void Shed(tcp::socket& socket) {
+    shed_connections->Increment();
+    if (const std::uint64_t count = shed_log.Occurred()) {
+      spdlog::warn("{} connection(s) refused since the last report: {} open, at the "
+                   "SERVER_MAX_CONNECTIONS cap",
+                   count, open_connections.load());
+    }
+    // Best effort and never blocking: the answer fits the empty send buffer of a new socket.
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(ShedResponse()), ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
   }
 
   std::shared_ptr<Connection> Register(beast::tcp_stream* stream) {
@@ -212,14 +287,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (!options.fixed_base_url.empty()) return options.fixed_base_url;
     std::string proto = "http";
     std::string_view host = host_header;
-    if (options.trust_proxy) {
-      std::string_view fwd_proto = req.Header("x-forwarded-proto");
-      fwd_proto = fwd_proto.substr(0, fwd_proto.find(','));
-      if (fwd_proto == "https" || fwd_proto == "http") proto = std::string(fwd_proto);
-      std::string_view fwd_host = req.Header("x-forwarded-host");
-      fwd_host = fwd_host.substr(0, fwd_host.find(','));
-      if (IsSafeHost(fwd_host)) host = fwd_host;
-    }
+    // The same hop as the client address: the values the outermost trusted proxy wrote.
+    const std::string fwd_proto =
+        ForwardedValue(req, "x-forwarded-proto", options.trusted_proxy_hops);
+    if (fwd_proto == "https" || fwd_proto == "http") proto = fwd_proto;
+    const std::string fwd_host = ForwardedValue(req, "x-forwarded-host", options.trusted_proxy_hops);
+    if (IsSafeHost(fwd_host)) host = fwd_host;
     if (!IsSafeHost(host)) return fmt::format("http://localhost:{}", options.port);
     return NormalizeBaseUrl(proto + "://" + std::string(host));
   }
@@ -239,12 +312,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     boost::system::error_code ec;
     const auto endpoint = stream.socket().remote_endpoint(ec);
     if (!ec) req.remote_address = endpoint.address().to_string();
-    if (options.trust_proxy) {
-      std::string_view fwd = req.Header("x-forwarded-for");
-      fwd = fwd.substr(0, fwd.find(','));
-      while (!fwd.empty() && fwd.front() == ' ') fwd.remove_prefix(1);
-      if (!fwd.empty() && fwd.size() < 64) req.remote_address = std::string(fwd);
-    }
+    // Behind trusted proxies the client is the address the outermost one saw, never the
+    // leftmost X-Forwarded-For entry: the client writes that one itself (and could rotate it to
+    // get a fresh login rate-limit budget per request).
+    std::string fwd = ForwardedValue(req, "x-forwarded-for", options.trusted_proxy_hops);
+    if (!fwd.empty() && fwd.size() < 64) req.remote_address = std::move(fwd);
     const std::string_view incoming_id = req.Header("x-request-id");
     req.request_id = IsSafeRequestId(incoming_id) ? std::string(incoming_id) : NewRequestId();
     req.base_url = BaseUrlFor(req, req.Header("host"));
@@ -374,6 +446,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream.close();
     Unregister(conn);
+    open_connections.fetch_sub(1);
   }
 };
 
@@ -413,6 +486,7 @@ void Server::BeginShutdown() {
   asio::dispatch(impl->acceptor.get_executor(), [impl] {
     boost::system::error_code ignored;
     impl->acceptor.close(ignored);
+    impl->accept_backoff.cancel();
   });
   std::lock_guard lock(impl->connections_mutex);
   for (const auto& conn : impl->connections) {

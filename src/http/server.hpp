@@ -32,7 +32,13 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{15000};
   std::string cors_origin = "*";  // "" disables CORS headers
   std::string fixed_base_url;     // MEET_BASE_URL, already normalised; "" = derive per request
-  bool trust_proxy = false;       // honour X-Forwarded-Proto/Host and X-Forwarded-For
+  /// SERVER_TRUST_PROXY: how many proxies in front are trusted (0 = none). The client address,
+  /// scheme and host are then the X-Forwarded-For/-Proto/-Host entries the outermost of them
+  /// wrote (http/forwarded.hpp).
+  unsigned trusted_proxy_hops = 0;
+  /// SERVER_MAX_CONNECTIONS: open client connections at most (0 = no cap). A connection beyond
+  /// it is accepted, answered 503 and closed at once (counted in convene_http_connections_shed_total).
+  std::size_t max_connections = 0;
 };
 
 /// HTTP/1.1 server on Boost.Beast with one coroutine per connection, keep-alive, limits and

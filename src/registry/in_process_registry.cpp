@@ -1,10 +1,13 @@
 #include "registry/in_process_registry.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <stdexcept>
 #include <unordered_set>
 
 #include "domain/display_name.hpp"
+#include "domain/name_key.hpp"
 #include "domain/participant_identity.hpp"
 #include "store/memory/memory_participant_ledger_store.hpp"
 
@@ -14,63 +17,91 @@ using domain::ParticipantRole;
 
 namespace {
 
-// LiveKit refuses identities over 256 bytes, and the name is the identity: a suffixed name that
-// would exceed the limit gets its base shortened (at a UTF-8 character boundary) to make room.
-std::string FitForSuffix(const std::string& base, std::uint32_t n) {
-  const std::size_t suffix = 1 + std::to_string(n).size();
-  if (base.size() + suffix <= domain::kMaxDisplayNameBytes) return base;
-  std::size_t keep = domain::kMaxDisplayNameBytes - suffix;
-  while (keep > 0 && (static_cast<unsigned char>(base[keep]) & 0xC0) == 0x80) --keep;
-  return base.substr(0, keep);
+// The key of the stem (the base, shortened for long names) of `requested`'s candidates with
+// `digits`-digit suffixes; `key` is the key of `requested` itself.
+std::string StemKey(const std::string& requested, const std::string& key, int digits) {
+  const std::string_view stem = domain::FitForSuffix(requested, digits);
+  return stem.size() == requested.size() ? key : domain::NameKey(stem);
 }
 
 }  // namespace
 
-/// Everything about one room. `names` maps folded display names to the identity holding them;
-/// `pools` remembers, per folded base name, which `_N` suffixes may be free below the highest one
-/// handed out, so allocation finds the lowest free N without scanning every participant.
+/// Everything about one room. `names` maps name keys (domain::NameKey) to the identity holding
+/// them; `pools` remembers which `_N` suffixes may be free, so allocation finds the lowest free N
+/// without scanning every participant.
+///
+/// A candidate `<stem>_N` uses the requested name as its stem, shortened when the candidate would
+/// exceed 256 bytes (domain::FitForSuffix), by an amount that depends on the digit count of N.
+/// Pools are kept per stem key: a released name splits at its last '_' into exactly the stem and
+/// number it was allocated from, so the number goes back to the pool the next request for a name
+/// with that stem reads — at every length (a pool per requested name lost the numbers of
+/// shortened candidates). A long name reads the pool of each of its stems only over the digit
+/// counts that use that stem.
 struct InProcessRegistry::RoomState {
   struct SuffixPool {
-    std::set<std::uint32_t> released;  // numbers ≤ high_water that became free
+    std::set<std::uint32_t> released;  // numbers ≤ high_water that are free (released or skipped)
     std::uint32_t high_water = 0;      // every number above it has never been handed out
+
+    /// The lowest number in [lowest, highest] that may be free: a released one, else the next
+    /// one above the high water. nullopt when all of them have been handed out.
+    std::optional<std::uint32_t> Take(std::uint32_t lowest, std::uint32_t highest) {
+      if (auto it = released.lower_bound(lowest); it != released.end()) {
+        const std::uint32_t n = *it;  // below the high water, so lower than any number above it
+        if (n > highest) return std::nullopt;
+        released.erase(it);
+        return n;
+      }
+      if (high_water >= highest) return std::nullopt;
+      // A long name's shortened stem may be read from two digits on while its lower numbers
+      // were never handed out: they stay free for the names whose candidates use them (the stem
+      // itself typed as a name). A long name gets here only once every number of its previous
+      // stem has been handed out, so the entries added never outnumber those handed out.
+      for (std::uint32_t n = high_water + 1; n < lowest; ++n) released.insert(n);
+      high_water = std::max(high_water + 1, lowest);
+      return high_water;
+    }
   };
 
   std::mutex mutex;
   bool unlinked = false;  // erased from rooms_; set under `mutex` (see LockRoom)
   std::unordered_map<std::string, ParticipantRecord> by_identity;
-  std::unordered_map<std::string, std::string> names;  // folded name -> identity
-  std::unordered_map<std::string, SuffixPool> pools;   // folded base -> pool
+  std::unordered_map<std::string, std::string> names;  // name key -> identity
+  std::unordered_map<std::string, SuffixPool> pools;   // stem key -> pool
   std::unordered_set<std::string> banned;
 
   bool Empty() const { return by_identity.empty() && banned.empty(); }
 
-  bool NameFree(const std::string& folded) const { return names.find(folded) == names.end(); }
+  bool NameFree(const std::string& key) const { return names.find(key) == names.end(); }
 
   // A candidate is usable only if nobody holds the name and nobody uses it as an identity (a
   // caller-chosen identity may equal somebody's future display name).
   // A banned identity is not handed out again either: its holder would be removed on join.
-  bool Usable(const std::string& name) const {
-    return NameFree(domain::FoldName(name)) && by_identity.find(name) == by_identity.end() &&
-           banned.find(name) == banned.end();
+  bool Usable(const std::string& name, const std::string& key) const {
+    return NameFree(key) && by_identity.find(name) == by_identity.end() && banned.find(name) == banned.end();
   }
 
-  /// Lowest free `<name>_N` (deviations §3.1). Released numbers are tried first, in order; numbers
-  /// someone took by typing the suffixed name themselves are skipped (they return to the pool when
-  /// released). Always succeeds.
+  /// Lowest free `<name>_N` (deviations §3.1). Released numbers are tried first, in order;
+  /// numbers someone took by typing the suffixed name themselves are skipped (they return to the
+  /// pool when released). Always succeeds.
   std::string Allocate(const std::string& requested) {
-    if (Usable(requested)) return requested;
-    SuffixPool& pool = pools[domain::FoldName(requested)];
-    while (true) {
-      std::uint32_t n;
-      if (!pool.released.empty()) {
-        n = *pool.released.begin();
-        pool.released.erase(pool.released.begin());
-      } else {
-        n = ++pool.high_water;
+    const std::string key = domain::NameKey(requested);
+    if (Usable(requested, key)) return requested;
+    // Consecutive digit counts whose candidates have the same stem key read one pool over their
+    // whole range of numbers; a name that is never shortened has one such run, 1 to 4 294 967 295.
+    const bool shortened = domain::SuffixMayShorten(requested);
+    for (int first = 1; first <= domain::kMaxSuffixDigits;) {
+      const std::string stem_key = shortened ? StemKey(requested, key, first) : key;
+      int last = shortened ? first : domain::kMaxSuffixDigits;
+      while (last < domain::kMaxSuffixDigits && StemKey(requested, key, last + 1) == stem_key) ++last;
+      SuffixPool& pool = pools[stem_key];
+      while (auto n = pool.Take(domain::LowestSuffix(first), domain::HighestSuffix(last))) {
+        std::string candidate = domain::WithSuffix(domain::FitForSuffix(requested, domain::SuffixDigits(*n)), *n);
+        if (Usable(candidate, domain::WithSuffix(stem_key, *n))) return candidate;
       }
-      std::string candidate = domain::WithSuffix(FitForSuffix(requested, n), n);
-      if (Usable(candidate)) return candidate;
+      first = last + 1;
     }
+    // Every one of 4 294 967 295 numbers would have to be held in this room at once.
+    throw std::length_error("every suffix of a display name is in use");
   }
 
   void Insert(ParticipantRecord record) {
@@ -79,15 +110,15 @@ struct InProcessRegistry::RoomState {
     by_identity.insert_or_assign(std::move(identity), std::move(record));
   }
 
-  void HoldName(const ParticipantRecord& record) { names.emplace(domain::FoldName(record.name), record.identity); }
+  void HoldName(const ParticipantRecord& record) { names.emplace(domain::NameKey(record.name), record.identity); }
 
   /// The record's name becomes free again, if the record holds it.
   void ReleaseName(const ParticipantRecord& record) {
-    const std::string folded = domain::FoldName(record.name);
-    auto name_it = names.find(folded);
+    const std::string key = domain::NameKey(record.name);
+    auto name_it = names.find(key);
     if (name_it != names.end() && name_it->second == record.identity) {
       names.erase(name_it);
-      ReturnSuffix(folded);
+      ReturnSuffix(key);
     }
   }
 
@@ -96,14 +127,14 @@ struct InProcessRegistry::RoomState {
     by_identity.erase(it);
   }
 
-  void ReturnSuffix(const std::string& folded) {
-    auto split = domain::SplitSuffix(folded);
+  void ReturnSuffix(const std::string& key) {
+    auto split = domain::SplitSuffix(key);
     if (!split) return;
     auto pool_it = pools.find(std::string(split->base));
     if (pool_it == pools.end()) return;
     SuffixPool& pool = pool_it->second;
     if (split->number <= pool.high_water) pool.released.insert(split->number);
-    // Every number handed out is free again and the base itself is free: forget the pool.
+    // Every number up to the high water is free again and the stem itself is free: forget the pool.
     if (pool.released.size() == pool.high_water && NameFree(pool_it->first)) pools.erase(pool_it);
   }
 };
@@ -133,13 +164,14 @@ void ApplyRequestedRole(ParticipantRecord& record, const AdmissionRequest& reque
 }
 
 // Generate may reuse an owned entry when the person asks for the same name again (a page reload):
-// the exact allocated name, or the base it was allocated from ("Alice" for "Alice_2").
+// the exact allocated name, or a candidate allocated from it ("Alice_2" for "Alice"; for a long
+// name, its shortened stem with a suffix).
 bool SameRequestedName(const ParticipantRecord& record, const std::string& requested) {
-  const std::string folded_request = domain::FoldName(requested);
-  const std::string folded_name = domain::FoldName(record.name);
-  if (folded_request == folded_name) return true;
-  auto split = domain::SplitSuffix(folded_name);
-  return split && split->base == folded_request;
+  const std::string request_key = domain::NameKey(requested);
+  const std::string name_key = domain::NameKey(record.name);
+  if (request_key == name_key) return true;
+  auto split = domain::SplitSuffix(name_key);
+  return split && split->base == StemKey(requested, request_key, domain::SuffixDigits(split->number));
 }
 
 ParticipantLedgerEntry EntryOf(std::string_view room_id, const ParticipantRecord& record, bool banned) {
@@ -297,9 +329,10 @@ Result<ParticipantRecord> InProcessRegistry::AdmitNow(const AdmissionRequest& re
       return admit_absent(fresh(identity));
     }
 
-    // Generate. An owned identity that was kicked counts for nothing: its holder starts afresh.
-    std::optional<std::string> owned = request.owned_identity;
-    if (owned && room->banned.count(*owned) > 0) owned.reset();
+    // Generate. A caller proving it holds a kicked identity is the kicked participant: refused
+    // until the meeting ends, whatever name it asks for now.
+    const std::optional<std::string>& owned = request.owned_identity;
+    if (owned && room->banned.count(*owned) > 0) return Fail(ParticipantBanned(request.room_id, *owned));
     if (request.identity) {
       const std::string& identity = *request.identity;
       if (room->banned.count(identity) > 0) return Fail(ParticipantBanned(request.room_id, identity));
@@ -403,13 +436,13 @@ boost::asio::awaitable<Result<bool>> InProcessRegistry::MarkJoined(std::string_v
   ParticipantRecord record = recorded ? RecordOf(**departed) : ParticipantRecord{};
   record.identity = id;
   record.name = std::string(name.empty() ? identity : name);
-  if (!room->NameFree(domain::FoldName(record.name))) record.name = id;
+  if (!room->NameFree(domain::NameKey(record.name))) record.name = id;
   record.presence = Presence::kJoined;
   record.joined_at_ms = now_ms;
   // Its tokens' lifetime is unknown: kept as long as any token's could be.
   if (!recorded) record.usable_until_ms = now_ms + options_.unknown_identity_retention_ms;
   if (recorded) ledger_.Record(ParticipantLedgerChange::Upsert(EntryOf(room_id, record, false)));
-  if (room->NameFree(domain::FoldName(record.name))) {
+  if (room->NameFree(domain::NameKey(record.name))) {
     room->Insert(std::move(record));
   } else {
     // Even the identity's name is held by someone else; keep the identity known without a name.
@@ -616,12 +649,15 @@ boost::asio::awaitable<Result<std::vector<std::string>>> InProcessRegistry::Room
 }
 
 boost::asio::awaitable<Result<void>> InProcessRegistry::ForgetRoom(std::string_view room_id) {
+  // Names, presence and bans go; the ledger keeps what it recorded until the tokens expire, as the
+  // Redis registry does (a participant's token keeps authenticating it, so routes on the deleted
+  // room answer 404 for the room rather than 403 for the participant).
   if (LockedRoom room = LockRoom(room_id, false)) {
     room->banned.clear();
     while (!room->by_identity.empty()) room->Remove(room->by_identity.begin());
     Release(room, room_id);
   }
-  co_return co_await ledger_.Persist(ParticipantLedgerChange::ForgetRoom(std::string(room_id)));
+  co_return co_await ledger_.Persist(ParticipantLedgerChange::EndMeeting(std::string(room_id)));
 }
 
 boost::asio::awaitable<Result<void>> InProcessRegistry::Prune(std::int64_t now_ms) {

@@ -27,6 +27,16 @@ bool IsPerIdentity(const store::ParticipantLedgerChange& change) {
 
 }  // namespace
 
+std::string ParticipantLedger::KeyOf(std::string_view room_id, std::string_view identity) {
+  // Room ids never contain NUL, so the key is unambiguous whatever the identity holds.
+  std::string key;
+  key.reserve(room_id.size() + 1 + identity.size());
+  key.append(room_id);
+  key.push_back('\0');
+  key.append(identity);
+  return key;
+}
+
 ParticipantLedger::ParticipantLedger(store::ParticipantLedgerStore& store,
                                      std::optional<asio::any_io_executor> executor)
     : store_(store), executor_(std::move(executor)) {}
@@ -38,7 +48,7 @@ std::uint64_t ParticipantLedger::Enqueue(Change change) {
   if (IsPerIdentity(change)) {
     std::optional<Entry> row;
     if (change.kind == Kind::kUpsert) row = change.entry;
-    overlay_.insert_or_assign(Key(change.room_id, change.identity), std::make_pair(seq, std::move(row)));
+    overlay_.insert_or_assign(KeyOf(change.room_id, change.identity), std::make_pair(seq, std::move(row)));
   } else {
     for (auto it = overlay_.begin(); it != overlay_.end();) {
       store::ApplyToEntry(change, it->second.second);
@@ -120,32 +130,38 @@ boost::asio::awaitable<Result<void>> ParticipantLedger::WaitFor(std::uint64_t se
 
 boost::asio::awaitable<void> ParticipantLedger::FlushLoop() {
   for (;;) {
-    std::vector<Change> batch;
-    std::uint64_t last_seq = 0;
+    // The queue is taken whole, in O(1), so admissions recording meanwhile (under their room's
+    // lock) never wait for a copy of it.
+    std::vector<std::pair<std::uint64_t, Change>> in_flight;
     {
       std::lock_guard lock(mutex_);
       if (queue_.empty()) {
         flushing_ = false;
         co_return;
       }
-      last_seq = queue_.back().first;
-      batch.reserve(queue_.size());
-      for (auto& [seq, change] : queue_) batch.push_back(change);
+      in_flight.swap(queue_);
     }
-    Result<void> applied = co_await store_.Apply(batch);
+    const std::uint64_t last_seq = in_flight.back().first;
+    std::vector<Change> batch;
+    batch.reserve(in_flight.size());
+    for (const auto& [seq, change] : in_flight) batch.push_back(change);
+    Result<void> applied = co_await store_.Apply(std::move(batch));
     std::vector<Waiter> done;
     {
       std::lock_guard lock(mutex_);
       if (applied) {
-        // Everything up to last_seq is in the store now; the queue holds only what came since.
-        auto first_later = std::find_if(queue_.begin(), queue_.end(),
-                                        [last_seq](const auto& queued) { return queued.first > last_seq; });
-        queue_.erase(queue_.begin(), first_later);
         committed_seq_ = last_seq;
-        for (auto it = overlay_.begin(); it != overlay_.end();) {
-          it = it->second.first <= last_seq ? overlay_.erase(it) : std::next(it);
+        // What the store now has no longer needs the overlay, unless a later change rewrote it.
+        for (const auto& [seq, change] : in_flight) {
+          if (!IsPerIdentity(change)) continue;
+          auto it = overlay_.find(KeyOf(change.room_id, change.identity));
+          if (it != overlay_.end() && it->second.first <= last_seq) overlay_.erase(it);
         }
         while (!pending_wide_.empty() && pending_wide_.front().first <= last_seq) pending_wide_.pop_front();
+      } else {
+        // Kept in front of what came since, to be tried again in order.
+        queue_.insert(queue_.begin(), std::make_move_iterator(in_flight.begin()),
+                      std::make_move_iterator(in_flight.end()));
       }
       for (auto it = waiters_.begin(); it != waiters_.end();) {
         if (it->seq <= last_seq) {
@@ -174,7 +190,7 @@ boost::asio::awaitable<Result<std::optional<ParticipantLedger::Entry>>> Particip
   std::vector<Change> wide;
   {
     std::lock_guard lock(mutex_);
-    auto it = overlay_.find(Key(room_id, identity));
+    auto it = overlay_.find(KeyOf(room_id, identity));
     if (it != overlay_.end()) co_return it->second.second;
     for (const auto& [seq, change] : pending_wide_) wide.push_back(change);
   }

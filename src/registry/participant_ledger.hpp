@@ -2,7 +2,8 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
+#include <string_view>
+#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -52,7 +53,8 @@ class ParticipantLedger {
     std::shared_ptr<boost::asio::steady_timer> timer;
     std::shared_ptr<Result<void>> outcome;
   };
-  using Key = std::pair<std::string, std::string>;  // room id, identity
+  /// The overlay's key of one identity of one room.
+  static std::string KeyOf(std::string_view room_id, std::string_view identity);
 
   std::uint64_t Enqueue(Change change);  // returns the change's sequence number
   std::uint64_t RecordWithSeq(Change change);
@@ -69,7 +71,7 @@ class ParticipantLedger {
   std::vector<std::pair<std::uint64_t, Change>> queue_;  // guarded by mutex_
   bool flushing_ = false;                       // guarded by mutex_
   /// Latest uncommitted state per identity (nullopt = removed), with the seq that produced it.
-  std::map<Key, std::pair<std::uint64_t, std::optional<Entry>>> overlay_;  // guarded by mutex_
+  std::unordered_map<std::string, std::pair<std::uint64_t, std::optional<Entry>>> overlay_;  // guarded by mutex_
   /// Uncommitted room-wide changes (end of meeting, forget, prune), to apply to rows read from the store.
   std::deque<std::pair<std::uint64_t, Change>> pending_wide_;  // guarded by mutex_
   std::vector<Waiter> waiters_;                 // guarded by mutex_

@@ -131,7 +131,8 @@ class ParticipantRegistry {
                                                             std::int64_t reserved_before_ms) = 0;
   /// Rooms that currently have present participants or bans.
   virtual boost::asio::awaitable<Result<std::vector<std::string>>> Rooms() = 0;
-  /// The room was deleted: every record and ban of it goes, present or departed.
+  /// The room was deleted: its names, presence and bans go; the records of its participants stay
+  /// departed until their tokens expire (grants voided, as at the end of a meeting).
   virtual boost::asio::awaitable<Result<void>> ForgetRoom(std::string_view room_id) = 0;
   /// Drops departed records whose tokens can no longer be used (usable_until_ms < now_ms).
   virtual boost::asio::awaitable<Result<void>> Prune(std::int64_t now_ms) = 0;

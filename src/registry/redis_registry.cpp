@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "domain/display_name.hpp"
+#include "domain/name_key.hpp"
 #include "registry/redis_registry_lua.hpp"
 
 namespace convene::registry {
@@ -110,6 +113,18 @@ Result<ParticipantRecord> DecodeRecord(const Reply& reply) {
   return record;
 }
 
+// The name keys `admit` needs after its other arguments (ARGV 14 onwards, see the script): Lua
+// cannot normalize Unicode. The keys of shortened stems are sent only for names long enough to be
+// shortened, one per suffix digit count.
+void AppendNameKeys(std::vector<std::string>& args, const AdmissionRequest& request) {
+  // The script's ARGV 15 and 16–25 (see admit() there).
+  args.push_back(domain::NameKey(request.name));
+  if (!domain::SuffixMayShorten(request.name)) return;
+  for (int digits = 1; digits <= domain::kMaxSuffixDigits; ++digits) {
+    args.push_back(domain::NameKey(domain::FitForSuffix(request.name, digits)));
+  }
+}
+
 // The hash tag is the room id, so all keys of one room live in one Cluster slot.
 std::string RoomKey(const std::string& prefix, std::string_view room_id, std::string_view part) {
   return fmt::format("{}{{{}}}:{}", prefix, room_id, part);
@@ -186,6 +201,7 @@ boost::asio::awaitable<Result<ParticipantRecord>> RedisRegistry::Admit(Admission
       request.max_participants ? std::to_string(*request.max_participants) : "",
       Decimal(request.now_ms),
       Decimal(request.usable_until_ms)};
+  AppendNameKeys(args, request);
   Result<Reply> reply = co_await Run("admit", request.room_id, std::move(args));
   if (!reply) co_return Fail(std::move(reply.error()));
   const auto& e = reply->elements;
@@ -212,7 +228,8 @@ boost::asio::awaitable<Result<void>> RedisRegistry::Rollback(std::string_view ro
 boost::asio::awaitable<Result<bool>> RedisRegistry::MarkJoined(std::string_view room_id, std::string_view identity,
                                                                std::string_view name, std::int64_t now_ms) {
   std::vector<std::string> args{std::string(identity), std::string(name), Decimal(now_ms),
-                                Decimal(now_ms + unknown_identity_retention_ms_)};
+                                Decimal(now_ms + unknown_identity_retention_ms_),
+                                domain::NameKey(name.empty() ? identity : name), domain::NameKey(identity)};
   co_return co_await RunFlag("mark_joined", room_id, std::move(args));
 }
 
@@ -296,7 +313,10 @@ boost::asio::awaitable<Result<bool>> RedisRegistry::ReleaseStale(std::string_vie
 }
 
 boost::asio::awaitable<Result<void>> RedisRegistry::ForgetRoom(std::string_view room_id) {
-  Result<bool> done = co_await RunFlag("forget_room", room_id, {});
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()).count();
+  std::vector<std::string> args{Decimal(now_ms + unknown_identity_retention_ms_)};
+  Result<bool> done = co_await RunFlag("forget_room", room_id, std::move(args));
   if (!done) co_return Fail(std::move(done.error()));
   co_return Result<void>{};
 }

@@ -24,10 +24,12 @@ struct RedisRegistryOptions {
 ///
 /// Key layout, with P = key_prefix (see the script's header for the encodings):
 ///   P reg:{<room>}:p     hash   identity -> record (cjson)
-///   P reg:{<room>}:n     hash   folded display name -> identity
+///   P reg:{<room>}:n     hash   name key (domain::NameKey) -> identity
 ///   P reg:{<room>}:b     set    banned identities
-///   P reg:{<room>}:hw    hash   folded base name -> highest `_N` handed out
-///   P reg:{<room>}:free  zset   released `_N` below that mark, lowest first per base name
+///   P reg:{<room>}:hw    hash   suffix stem key -> highest `_N` handed out
+///   P reg:{<room>}:free  zset   free `_N` below that mark, lowest first per stem
+/// Name keys are Unicode NFKC_Casefold, which the script cannot compute: they are computed here
+/// and passed with the operations that need them.
 ///   P reg:rooms          set    rooms with entries or bans (Rooms())
 ///   P reg:generation     string admission counter (record generations, for Rollback)
 /// A room without entries or bans has no keys.

@@ -6,10 +6,10 @@
 --
 -- KEYS (built by RedisRegistry; the five room keys share the hash tag {<roomId>}):
 --   1 records  hash    identity -> record (cjson, see `encode`)
---   2 names    hash    folded display name -> identity holding it
+--   2 names    hash    name key (see "Names") -> identity holding it
 --   3 bans     set     banned identities (until the meeting ends)
---   4 high     hash    folded base name -> highest `_N` suffix ever handed out for it
---   5 free     zset    released suffixes below that high-water mark (see `free_member`)
+--   4 high     hash    suffix stem key -> highest `_N` suffix ever handed out for it
+--   5 free     zset    free suffixes below that high-water mark (see `free_member`)
 --   6 rooms    set     ids of the rooms that have entries or bans (global, for Rooms())
 --   7 counter  string  global admission counter (record generations)
 --   8 ledger   prefix  of the per-identity keys of departed records: KEYS[8] .. identity holds a
@@ -24,6 +24,7 @@
 --
 -- ARGV[1] is the operation, ARGV[2] the room id, the rest depend on the operation (see the
 -- dispatch table at the end). Times come from the caller (no TIME), in ms, as decimal strings.
+-- Name keys come from the caller too (see "Names").
 --
 -- Replies: a record is returned as a flat array of strings (see `reply`). Expected refusals are
 -- ordinary replies ({'full'}, {'banned', identity}, {'taken', identity}); a Lua error means a bug or
@@ -39,12 +40,18 @@ local MAX_IDENTITY_BYTES = 256
 local MODERATOR, SPEAKER = 'moderator', 'speaker'
 
 ---------------------------------------------------------------------------------------------------
--- Names (domain/display_name.cpp)
+-- Names (domain/display_name.cpp, domain/name_key.cpp)
 
--- Case-insensitive key: ASCII letters only. An explicit range, so the server's locale cannot fold
--- other bytes (string.lower would follow LC_CTYPE).
+-- Names compare on a key, Unicode NFKC_Casefold (domain::NameKey), which Lua cannot compute:
+-- RedisRegistry passes the keys of the names an operation needs, and a record keeps the key of
+-- its name (`k`) for the operations that only know an identity. The key of `<base>_N` is
+-- key(base) .. '_N', so keys of suffixed candidates are built here from their base's key.
+
+-- Records written before keys were passed have no `k`; their `names` entry was made with this
+-- ASCII-only fold (an explicit range: string.lower would follow the server's LC_CTYPE).
 local function lower_char(c) return string.char(string.byte(c) + 32) end
-local function fold(name) return (string.gsub(name, '[A-Z]', lower_char)) end
+local function legacy_key(name) return (string.gsub(name, '[A-Z]', lower_char)) end
+local function key_of(rec) return rec.k or legacy_key(rec.n) end
 
 -- "<base>_<N>" with N a canonical decimal in 1..2^32-1 -> base, N. The digits run to the end and
 -- contain no '_', so the split is at the last '_' ("bob_1_2" is "bob_1", 2).
@@ -58,9 +65,17 @@ end
 
 local function with_suffix(name, n) return name .. '_' .. string.format('%d', n) end
 
--- A suffixed name over the limit gets its base shortened, at a UTF-8 character boundary.
-local function fit_for_suffix(base, n)
-  local suffix = 1 + #string.format('%d', n)
+-- Suffix numbers by digit count (domain::SuffixDigits): all numbers with as many digits shorten a
+-- long base alike.
+local MAX_SUFFIX_DIGITS = 10
+local LEVEL_LOWEST = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
+local LEVEL_HIGHEST = {9, 99, 999, 9999, 99999, 999999, 9999999, 99999999, 999999999, 4294967295}
+local function digits_of(n) return #string.format('%d', n) end
+
+-- The base of a candidate with a `digits`-digit suffix: shortened, at a UTF-8 character boundary,
+-- when the candidate would be over the limit.
+local function fit_for_suffix(base, digits)
+  local suffix = 1 + digits
   if #base + suffix <= MAX_NAME_BYTES then return base end
   local keep = MAX_NAME_BYTES - suffix
   -- Lua strings are 1-based: byte keep+1 is the first one cut off.
@@ -89,14 +104,14 @@ end
 
 ---------------------------------------------------------------------------------------------------
 -- Records. Stored as cjson objects with short fields:
---   n name, r roles (array, in order granted), s selected role, pr promoted, de demoted,
---   m moderator secret holder, j joined (false = reserved), ra reserved_at_ms, ja joined_at_ms,
---   g generation, cg created_generation, gv grant version, u usable until (ms), ep the room's
---   epoch when the record departed (ledger copies only).
+--   n name, k key of the name, r roles (array, in order granted), s selected role, pr promoted,
+--   de demoted, m moderator secret holder, j joined (false = reserved), ra reserved_at_ms,
+--   ja joined_at_ms, g generation, cg created_generation, gv grant version, u usable until (ms),
+--   ep the room's epoch when the record departed (ledger copies only).
 -- Times and generations are decimal strings: cjson prints numbers with 14 significant digits only.
 
-local function new_record(name)
-  return {n = name, r = {}, s = SPEAKER, pr = false, de = false, m = false, j = false,
+local function new_record(name, key)
+  return {n = name, k = key, r = {}, s = SPEAKER, pr = false, de = false, m = false, j = false,
           ra = '0', ja = '0', g = '0', cg = '0', gv = '0', u = '0'}
 end
 
@@ -172,75 +187,120 @@ local function split_roles(csv)
 end
 
 ---------------------------------------------------------------------------------------------------
--- Suffix pools (RoomState::Allocate / ReturnSuffix). Per folded base name: the high-water mark in
--- `high`, and the released numbers at or below it in the one `free` zset of the room. Members are
--- "<5-digit length of base><base><10-digit N>", all with score 0, so a lexicographic range over the
--- prefix "<length><base>" holds exactly that base's numbers (the length makes the prefix
--- unambiguous whatever bytes the base contains), lowest first. Finding, taking or returning a
--- number is O(log n): no scan over the participants.
+-- Suffix pools (RoomState::SuffixPool / Allocate / ReturnSuffix). A candidate `<stem>_N` uses the
+-- requested name as its stem, shortened by fit_for_suffix for long names by an amount that
+-- depends on the digit count of N, so pools are kept per stem key: a released name splits at its
+-- last '_' into exactly the stem and number it was allocated from, and the number goes back to
+-- the pool the next request for a name with that stem reads, at every length. Per stem key: the
+-- high-water mark in `high`, and the free numbers at or below it in the one `free` zset of the
+-- room. Members are "<5-digit length of stem key><stem key><10-digit N>", all with score 0, so a
+-- lexicographic range over the prefix "<length><stem key>" holds exactly that stem's numbers (the
+-- length makes the prefix unambiguous whatever bytes the key contains), lowest first. Finding,
+-- taking or returning a number is O(log n): no scan over the participants.
 
-local function pool_prefix(base) return string.format('%05d', #base) .. base end
-local function free_member(base, n) return pool_prefix(base) .. string.format('%010d', n) end
-local function pool_range(base)
-  local prefix = pool_prefix(base)
+local function pool_prefix(stem_key) return string.format('%05d', #stem_key) .. stem_key end
+local function free_member(stem_key, n) return pool_prefix(stem_key) .. string.format('%010d', n) end
+local function pool_range(stem_key)
+  local prefix = pool_prefix(stem_key)
   return '[' .. prefix, '(' .. prefix .. '\255'  -- every member is the prefix plus digits
 end
 
-local function name_free(folded) return redis.call('HEXISTS', names, folded) == 0 end
+local function name_free(key) return redis.call('HEXISTS', names, key) == 0 end
 
 -- Usable only if nobody holds the name, nobody uses it as an identity (a caller-chosen identity may
 -- equal someone's future display name) and it is not a banned identity (whoever got it would be
 -- removed on join).
-local function usable(name)
-  return name_free(fold(name)) and redis.call('HEXISTS', records, name) == 0
+local function usable(name, key)
+  return name_free(key) and redis.call('HEXISTS', records, name) == 0
     and redis.call('SISMEMBER', bans, name) == 0
 end
 
--- Lowest free `<name>_N` (deviations §3.1): released numbers first, lowest first, then numbers
--- above the high-water mark. Numbers somebody took by typing the suffixed name are skipped (they
--- return to the pool when released). Always succeeds.
-local function allocate(requested)
-  if usable(requested) then return requested end
-  local base = fold(requested)
-  local min, max = pool_range(base)
-  while true do
-    local n
-    local lowest = redis.call('ZRANGEBYLEX', free, min, max, 'LIMIT', 0, 1)[1]
-    if lowest then
-      redis.call('ZREM', free, lowest)
-      n = tonumber(string.sub(lowest, -10))
-    else
-      n = redis.call('HINCRBY', high, base, 1)
+-- Makes from..to free numbers of a stem (ZADD in batches: Lua's unpack has a stack limit).
+local function add_free(stem_key, from, to)
+  local batch = {}
+  for n = from, to do
+    batch[#batch + 1] = 0
+    batch[#batch + 1] = free_member(stem_key, n)
+    if #batch >= 1000 then
+      redis.call('ZADD', free, unpack(batch))
+      batch = {}
     end
-    local candidate = with_suffix(fit_for_suffix(requested, n), n)
-    if usable(candidate) then return candidate end
   end
+  if #batch > 0 then redis.call('ZADD', free, unpack(batch)) end
 end
 
-local function return_suffix(folded)
-  local base, n = split_suffix(folded)
-  if not base then return end
-  local high_water = tonumber(redis.call('HGET', high, base))
+-- The lowest number in lowest..highest that may be free for the stem: a free one below the
+-- high-water mark, else the one above it. nil when all of them have been handed out.
+local function take_suffix(stem_key, lowest, highest)
+  local min, max = pool_range(stem_key)
+  local member = redis.call('ZRANGEBYLEX', free, '[' .. free_member(stem_key, lowest), max, 'LIMIT', 0, 1)[1]
+  if member then
+    local n = tonumber(string.sub(member, -10))  -- below the mark, so lower than any number above it
+    if n > highest then return nil end
+    redis.call('ZREM', free, member)
+    return n
+  end
+  -- A stem read over every digit count (any name that is never shortened): no bound to check.
+  if lowest == 1 and highest == LEVEL_HIGHEST[MAX_SUFFIX_DIGITS] then return redis.call('HINCRBY', high, stem_key, 1) end
+  local high_water = tonumber(redis.call('HGET', high, stem_key)) or 0
+  if high_water >= highest then return nil end
+  -- A long name's shortened stem may be read from two digits on while its lower numbers were
+  -- never handed out: they stay free for the names whose candidates use them (the stem itself
+  -- typed as a name). A long name gets here only once every number of its previous stem has been
+  -- handed out, so the members added never outnumber those handed out.
+  local n = math.max(high_water + 1, lowest)
+  add_free(stem_key, high_water + 1, n - 1)
+  redis.call('HSET', high, stem_key, string.format('%d', n))
+  return n
+end
+
+-- Lowest free `<name>_N` (deviations §3.1): free numbers first, lowest first, then numbers above
+-- the high-water mark. Numbers somebody took by typing the suffixed name are skipped (they return
+-- to the pool when released). Consecutive digit counts whose candidates have the same stem key
+-- read one pool over their whole range of numbers. Always succeeds. Returns the name and its key.
+local function allocate(requested, key, stem_key_of)
+  if usable(requested, key) then return requested, key end
+  local first = 1
+  while first <= MAX_SUFFIX_DIGITS do
+    local stem_key, last = stem_key_of(first), first
+    while last < MAX_SUFFIX_DIGITS and stem_key_of(last + 1) == stem_key do last = last + 1 end
+    while true do
+      local n = take_suffix(stem_key, LEVEL_LOWEST[first], LEVEL_HIGHEST[last])
+      if not n then break end
+      local candidate = with_suffix(fit_for_suffix(requested, digits_of(n)), n)
+      local candidate_key = with_suffix(stem_key, n)
+      if usable(candidate, candidate_key) then return candidate, candidate_key end
+    end
+    first = last + 1
+  end
+  -- Every one of 4 294 967 295 numbers would have to be held in this room at once.
+  error('every suffix of the name is in use')
+end
+
+local function return_suffix(key)
+  local stem_key, n = split_suffix(key)
+  if not stem_key then return end
+  local high_water = tonumber(redis.call('HGET', high, stem_key))
   if not high_water then return end
-  if n <= high_water then redis.call('ZADD', free, 0, free_member(base, n)) end
-  -- Every number handed out is free again and the base itself is free: forget the pool.
-  local min, max = pool_range(base)
-  if redis.call('ZLEXCOUNT', free, min, max) == high_water and name_free(base) then
+  if n <= high_water then redis.call('ZADD', free, 0, free_member(stem_key, n)) end
+  -- Every number up to the mark is free again and the stem itself is free: forget the pool.
+  local min, max = pool_range(stem_key)
+  if redis.call('ZLEXCOUNT', free, min, max) == high_water and name_free(stem_key) then
     redis.call('ZREMRANGEBYLEX', free, min, max)
-    redis.call('HDEL', high, base)
+    redis.call('HDEL', high, stem_key)
   end
 end
 
 local function insert(identity, rec)
-  redis.call('HSETNX', names, fold(rec.n), identity)
+  redis.call('HSETNX', names, rec.k, identity)
   save(identity, rec)
 end
 
 local function release_name(identity, rec)
-  local folded = fold(rec.n)
-  if redis.call('HGET', names, folded) == identity then
-    redis.call('HDEL', names, folded)
-    return_suffix(folded)
+  local key = key_of(rec)
+  if redis.call('HGET', names, key) == identity then
+    redis.call('HDEL', names, key)
+    return_suffix(key)
   end
 end
 
@@ -281,17 +341,20 @@ local function apply_requested_role(rec, role, from_grant)
 end
 
 -- Generate may reuse an owned entry when the person asks for the same name again (a page reload):
--- the exact allocated name, or the base it was allocated from ("Alice" for "Alice_2").
-local function same_requested_name(rec, requested)
-  local folded_request, folded_name = fold(requested), fold(rec.n)
-  if folded_request == folded_name then return true end
-  local base = split_suffix(folded_name)
-  return base == folded_request
+-- the exact allocated name, or a candidate allocated from it ("Alice_2" for "Alice"; for a long
+-- name, its shortened stem with a suffix).
+local function same_requested_name(rec, key, stem_key_of)
+  local name_key = key_of(rec)
+  if name_key == key then return true end
+  local stem_key, n = split_suffix(name_key)
+  return stem_key ~= nil and stem_key == stem_key_of(digits_of(n))
 end
 
 -- ARGV: 3 mode ('generate' | 'refresh'), 4 name, 5 identity ('' = none), 6 owned identity
 -- ('' = none), 7 whether 5 is set, 8 whether 6 is set ('1' | '0'), 9 identity suffix, 10 role,
--- 11 role from a grant ('1' | '0'), 12 max participants ('' = unlimited), 13 now, 14 usable until.
+-- 11 role from a grant ('1' | '0'), 12 max participants ('' = unlimited), 13 now, 14 usable until,
+-- 15 key of 4, 16–25 keys of the stems of 4 for suffixes of 1–10 digits (only for names long
+-- enough to be shortened; absent = the stem is the name itself).
 local function admit()
   local mode, name = ARGV[3], ARGV[4]
   local identity, owned = ARGV[5], ARGV[6]
@@ -299,6 +362,8 @@ local function admit()
   local suffix = ARGV[9]
   local role, from_grant = ARGV[10], ARGV[11] == '1'
   local max, now, usable_until = tonumber(ARGV[12]), ARGV[13], ARGV[14]
+  local name_key = ARGV[15]
+  local function stem_key_of(digits) return ARGV[15 + digits] or name_key end
 
   local function room_full() return max and redis.call('HLEN', records) >= max end
   local function next_generation() return string.format('%d', redis.call('INCR', counter)) end
@@ -313,8 +378,8 @@ local function admit()
   local function admit_present(id, rec, rename)
     if rename then
       release_name(id, rec)
-      rec.n = allocate(name)
-      redis.call('HSETNX', names, fold(rec.n), id)
+      rec.n, rec.k = allocate(name, name_key, stem_key_of)
+      redis.call('HSETNX', names, rec.k, id)
     end
     stamp(rec)
     save(id, rec)
@@ -323,7 +388,7 @@ local function admit()
   -- A departed (or never recorded) identity comes back: a name is allocated for it again.
   local function admit_absent(id, rec)
     if room_full() then return {'full'} end
-    rec.n = allocate(name)
+    rec.n, rec.k = allocate(name, name_key, stem_key_of)
     rec.j = false
     stamp(rec)
     rec.cg = rec.g
@@ -332,7 +397,7 @@ local function admit()
     settle()
     return {'ok', reply(id, rec)}
   end
-  local function fresh() return new_record('') end
+  local function fresh() return new_record('', '') end
 
   if mode == 'refresh' then
     if is_banned(owned) then return {'banned', owned} end
@@ -342,15 +407,16 @@ local function admit()
     return admit_absent(owned, load_departed(owned) or fresh())
   end
 
-  -- Generate. An owned identity that was kicked counts for nothing: its holder starts afresh.
-  if has_owned and is_banned(owned) then has_owned = false end
+  -- Generate. A caller proving it holds a kicked identity is the kicked participant: refused
+  -- until the meeting ends, whatever name it asks for now.
+  if has_owned and is_banned(owned) then return {'banned', owned} end
   if has_identity then
     if is_banned(identity) then return {'banned', identity} end
     local is_owned = has_owned and owned == identity
     local existing = load(identity)
     if existing then
       if not is_owned then return {'taken', identity} end
-      return admit_present(identity, existing, not same_requested_name(existing, name))
+      return admit_present(identity, existing, not same_requested_name(existing, name_key, stem_key_of))
     end
     local departed = load_departed(identity)
     if departed then
@@ -362,14 +428,14 @@ local function admit()
   end
   if has_owned then
     local rec = load(owned)
-    if rec then return admit_present(owned, rec, not same_requested_name(rec, name)) end
+    if rec then return admit_present(owned, rec, not same_requested_name(rec, name_key, stem_key_of)) end
     local departed = load_departed(owned)
     if departed then return admit_absent(owned, departed) end
   end
 
   -- A new identity, minted from the allocated name: unique per admission (deviations §3.5).
   if room_full() then return {'full'} end
-  local rec = new_record(allocate(name))
+  local rec = new_record(allocate(name, name_key, stem_key_of))
   local id = mint_identity(rec.n, suffix)
   stamp(rec)
   -- 60 random bits make a clash all but impossible; it still must not merge two participants.
@@ -395,9 +461,11 @@ end
 -- Presence
 
 -- ARGV: 3 identity, 4 name as LiveKit reports it, 5 now, 6 usable until for an identity never
--- recorded (its tokens' lifetime is unknown). Returns 0 for a banned identity.
+-- recorded (its tokens' lifetime is unknown), 7 key of 4 (of 3 when 4 is empty), 8 key of 3.
+-- Returns 0 for a banned identity.
 local function mark_joined()
   local identity, name, now, unknown_until = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+  local name_key, identity_key = ARGV[7], ARGV[8]
   if is_banned(identity) then return 0 end
   local rec = load(identity)
   if rec then
@@ -411,14 +479,14 @@ local function mark_joined()
   if name == '' then name = identity end
   rec = load_departed(identity)
   if not rec then
-    rec = new_record(name)
+    rec = new_record(name, name_key)
     rec.u = unknown_until
   end
-  rec.n = name
+  rec.n, rec.k = name, name_key
   redis.call('DEL', ledger_prefix .. identity)
-  if not name_free(fold(rec.n)) then rec.n = identity end
+  if not name_free(rec.k) then rec.n, rec.k = identity, identity_key end
   rec.j, rec.ja = true, now
-  if name_free(fold(rec.n)) then
+  if name_free(rec.k) then
     insert(identity, rec)
   else
     -- Even the identity's name is held by someone else: keep the identity known without a name.
@@ -549,10 +617,22 @@ local function get()
   return reply(identity, rec, true)
 end
 
--- The room was deleted: everything of it goes but the departed records, which expire on their own
--- (no token for a deleted room is accepted anywhere).
+-- The room was deleted: its names, presence and bans go. What was recorded about its participants
+-- stays in the ledger until their tokens expire, like any departed record: no token for a deleted
+-- room is accepted anywhere, and a participant's own token keeps authenticating it (so a route
+-- on the deleted room answers 404 for the room, not 403 for the participant).
+-- ARGV: 3 the time by which every token of the room has expired (now + the longest token life):
+-- the epoch key, which voids the departed records' grants, is kept exactly that long.
 local function forget_room()
-  redis.call('DEL', records, names, bans, high, free, epoch_key)
+  local all = redis.call('HGETALL', records)
+  for i = 1, #all, 2 do
+    local rec = cjson.decode(all[i + 1])
+    rec.gv, rec.u = rec.gv or '0', rec.u or '0'
+    depart(all[i], rec)
+  end
+  redis.call('DEL', records, names, bans, high, free)
+  redis.call('INCR', epoch_key)
+  redis.call('PEXPIREAT', epoch_key, tonumber(ARGV[3]))
   redis.call('SREM', rooms, room)
   return 1
 end

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,6 +98,9 @@ class RegistryDifferentialTest : public ::testing::TestWithParam<unsigned> {
     return boost::asio::co_spawn(ioc_, std::move(operation), boost::asio::use_future).get();
   }
 
+  std::set<std::string> RunRandomSequence(int steps, const std::vector<std::string>& names, std::vector<std::string> identities,
+                         int extra_admissions);
+
   boost::asio::io_context ioc_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{ioc_.get_executor()};
   std::vector<std::thread> threads_;
@@ -108,15 +112,17 @@ class RegistryDifferentialTest : public ::testing::TestWithParam<unsigned> {
 
 constexpr std::int64_t kFarFuture = 4'102'444'800'000;  // 2100-01-01
 
-TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
-  constexpr int kSteps = 1500;
+// One random sequence of `steps` operations over both registries. `names` are the requested names;
+// `identities` grows with every identity admitted. `extra_admissions` (percent) tilts the mix
+// towards admissions, so that rooms fill up (and suffixes reach two digits) despite the leaves.
+// Returns the names the registries allocated.
+std::set<std::string> RegistryDifferentialTest::RunRandomSequence(int steps, const std::vector<std::string>& names,
+                                                 std::vector<std::string> identities, int extra_admissions) {
   std::mt19937 rng(GetParam());
   auto pick = [&rng](const auto& pool) { return pool[std::uniform_int_distribution<std::size_t>(0, pool.size() - 1)(rng)]; };
   auto chance = [&rng](int percent) { return std::uniform_int_distribution<int>(0, 99)(rng) < percent; };
 
   const std::vector<std::string> rooms{"r1", "r2"};
-  const std::vector<std::string> names{"Al", "al", "AL", "Al_1", "al_2", "Al_3", "Bo", "bo_1_2", "Ä", "ä", "x"};
-  std::vector<std::string> identities{"Al", "al_1", "Al_2", "ext", "EXT", "Bo", "x_1", "nobody"};
   // Per registry: the generation each admission returned, and the records returned (for
   // RestoreRoles), indexed alike.
   std::vector<std::uint64_t> generations[2];
@@ -124,12 +130,13 @@ TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
   // Real epoch milliseconds in the future: Redis expires departed records at real times.
   std::int64_t now = 1'900'000'000'000;
   ParticipantRegistry* registries[2] = {&in_process_, redis_.get()};
+  std::set<std::string> allocated;
 
-  for (int step = 0; step < kSteps; ++step) {
+  for (int step = 0; step < steps; ++step) {
     now += std::uniform_int_distribution<int>(0, 30)(rng);
     const std::string room = pick(rooms);
     const std::string identity = pick(identities);
-    const int op = std::uniform_int_distribution<int>(0, 99)(rng);
+    const int op = chance(extra_admissions) ? 0 : std::uniform_int_distribution<int>(0, 99)(rng);
     std::string answers[2];
     std::string what;
     if (op < 40) {
@@ -139,7 +146,9 @@ TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
       request.name = pick(names);
       if (request.mode == AdmissionRequest::Mode::kRefresh || chance(40)) request.owned_identity = identity;
       if (request.mode == AdmissionRequest::Mode::kGenerate && chance(15)) request.identity = pick(identities);
-      request.identity_suffix = "s" + std::to_string(step);
+      // Unique over every sequence of the process, as the service's random suffixes are.
+      static int admissions = 0;
+      request.identity_suffix = "s" + std::to_string(++admissions);
       request.role = chance(40) ? ParticipantRole::kModerator : ParticipantRole::kSpeaker;
       request.role_from_grant = chance(20);
       if (chance(20)) request.max_participants = std::uniform_int_distribution<std::uint32_t>(0, 6)(rng);
@@ -152,6 +161,7 @@ TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
         if (admitted) {
           generations[i].push_back(admitted->generation);
           records[i].push_back(*admitted);
+          allocated.insert(admitted->name);
           if (i == 0 && std::find(identities.begin(), identities.end(), admitted->identity) == identities.end()) {
             identities.push_back(admitted->identity);
           }
@@ -198,13 +208,38 @@ TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
       what = "banned? " + identity;
       for (int i = 0; i < 2; ++i) answers[i] = Describe(Run(registries[i]->IsBanned(room, identity)));
     }
-    ASSERT_EQ(answers[0], answers[1]) << "step " << step << ": " << what << " in " << room;
+    EXPECT_EQ(answers[0], answers[1]) << "step " << step << ": " << what << " in " << room;
     for (const std::string& r : rooms) {
-      ASSERT_EQ(Describe(Run(in_process_.List(r))), Describe(Run(redis_->List(r))))
+      EXPECT_EQ(Describe(Run(in_process_.List(r))), Describe(Run(redis_->List(r))))
           << "state of " << r << " after step " << step << ": " << what;
     }
-    ASSERT_EQ(Describe(Run(in_process_.Rooms())), Describe(Run(redis_->Rooms()))) << "after step " << step;
+    EXPECT_EQ(Describe(Run(in_process_.Rooms())), Describe(Run(redis_->Rooms()))) << "after step " << step;
+    if (HasFailure()) break;
   }
+  return allocated;
+}
+
+TEST_P(RegistryDifferentialTest, RandomOperationSequencesGiveTheSameAnswers) {
+  RunRandomSequence(1500, {"Al", "al", "AL", "Al_1", "al_2", "Al_3", "Bo", "bo_1_2", "Ä", "ä", "x"},
+                    {"Al", "al_1", "Al_2", "ext", "EXT", "Bo", "x_1", "nobody"}, 0);
+}
+
+// Names whose suffixed candidates are shortened (255–256 bytes, some sharing a shortened stem,
+// some multi-byte) and names that only look alike (NFD, fullwidth, invisible characters).
+TEST_P(RegistryDifferentialTest, LongAndLookAlikeNamesGiveTheSameAnswers) {
+  const std::string l254(254, 'L'), l253(253, 'L');
+  std::string accents;
+  while (accents.size() < 256) accents += "\xC3\xA9";  // é
+  const std::vector<std::string> names{
+      std::string(256, 'L'), std::string(256, 'l'), l254 + "Lx", l254, l253, l254 + "_1", l253 + "_10", accents,
+      accents.substr(0, 254), "\u00c9mile", "E\u0301mile", "\uFF25mile", "\u00e9mile_1", "Em\u200Bile"};
+  const std::vector<std::string> identities{std::string(256, 'L'), l254 + "_1", l254 + "_2", l253 + "_10",
+                                            accents.substr(0, 254) + "_1", "\u00c9mile", "ext"};
+  const std::set<std::string> allocated = RunRandomSequence(1200, names, identities, 35);
+  const bool two_digits = std::any_of(allocated.begin(), allocated.end(), [&](const std::string& name) {
+    return name.size() == 256 && name.compare(253, 2, "_1") == 0;
+  });
+  EXPECT_TRUE(two_digits) << "no shortened candidate with a two-digit suffix was allocated";
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, RegistryDifferentialTest, ::testing::Values(1u, 2u, 3u));

@@ -4,7 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "api/room_dto.hpp"
+#include "domain/room_json.hpp"
 
 namespace convene::service {
 
@@ -27,7 +27,7 @@ std::string LiveKitRooms::MetadataFor(const domain::Room& room) const {
   room_options["autoDeletionPolicy"] =
       json::object{{"withMeeting", domain::ToString(room.auto_deletion_policy.with_meeting)},
                    {"withRecordings", domain::ToString(room.auto_deletion_policy.with_recordings)}};
-  room_options["config"] = api::RoomConfigToJson(room.config);
+  room_options["config"] = domain::RoomConfigToJson(room.config);
   return json::serialize(json::object{{"createdBy", options_.name_id}, {"roomOptions", std::move(room_options)}});
 }
 

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "api/room_dto.hpp"
+#include "domain/room_json.hpp"
 #include "registry/participant_registry.hpp"
 #include "service/livekit_rooms.hpp"
 #include "service/participant_service.hpp"
@@ -55,7 +55,7 @@ store::RoomEventsFn MeetingService::WebhookEvents(std::string event_type, const 
   return [this, event_type = std::move(event_type), fired, id = "wh_" + random_.Hex(32),
           now = clock_.NowMs()](const Room& room, store::UpdateAction) -> std::vector<store::OutboxEvent> {
     if (!*fired) return {};
-    return {webhooks::MakeWebhookEvent(event_type, api::RoomToJson(room, options_.webhook_base_url), now, id)};
+    return {webhooks::MakeWebhookEvent(event_type, domain::RoomToJson(room, options_.webhook_base_url), now, id)};
   };
 }
 
@@ -205,7 +205,7 @@ boost::asio::awaitable<void> MeetingService::RoomConfigUpdated(const Room& room,
     co_return;
   }
   const json::object payload{{"roomId", room.room_id},
-                             {"config", api::RoomConfigToJson(room.config)},
+                             {"config", domain::RoomConfigToJson(room.config)},
                              {"timestamp", clock_.NowMs()}};
   livekit::SendDataOptions options;
   options.topic = std::string(kConfigUpdatedTopic);
@@ -288,7 +288,7 @@ boost::asio::awaitable<void> MeetingService::RefuseInDeletedRoom(std::string_vie
   co_await Refuse(room_id, participant.identity);
 }
 
-boost::asio::awaitable<void> MeetingService::RoomDeleted(std::string_view room_id) {
+boost::asio::awaitable<void> MeetingService::RoomDeleted(std::string room_id) {
   auto forgotten = co_await registry_.ForgetRoom(room_id);
   if (!forgotten) spdlog::warn("forgetting the participants of deleted room '{}' failed: {}", room_id, forgotten.error().message);
   TrackActive(room_id, false);

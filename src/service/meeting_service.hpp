@@ -77,7 +77,7 @@ class MeetingService final : public MeetingTerminator {
   boost::asio::awaitable<Result<void>> EndMeeting(std::string_view room_id) override;
   /// The room was deleted from the store: its participant records go, and its LiveKit room with
   /// whoever is in it (tokens issued before the deletion must not keep a meeting going).
-  boost::asio::awaitable<void> RoomDeleted(std::string_view room_id) override;
+  boost::asio::awaitable<void> RoomDeleted(std::string room_id) override;
   /// Remove + ban until the meeting ends (deviations §5.1).
   boost::asio::awaitable<Result<void>> Kick(std::string_view room_id, std::string_view identity);
   /// Registry first, then LiveKit metadata, then the two `meet_participant_role_updated` signals.

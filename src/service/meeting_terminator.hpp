@@ -16,8 +16,8 @@ class MeetingTerminator {
   virtual ~MeetingTerminator() = default;
   virtual boost::asio::awaitable<Result<void>> EndMeeting(std::string_view room_id) = 0;
   /// The room is gone from the store (deleted now): whatever lives on for it elsewhere goes too.
-  /// Never fails the deletion; problems are logged.
-  virtual boost::asio::awaitable<void> RoomDeleted(std::string_view room_id) = 0;
+  /// Never fails; problems are logged. Takes the id by value: it runs detached from the deletion.
+  virtual boost::asio::awaitable<void> RoomDeleted(std::string room_id) = 0;
 };
 
 }  // namespace convene::service

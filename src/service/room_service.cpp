@@ -1,5 +1,8 @@
 #include "service/room_service.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +11,8 @@
 #include "service/recordings_catalog.hpp"
 
 namespace convene::service {
+
+namespace asio = boost::asio;
 
 using domain::Room;
 using domain::RoomStatus;
@@ -111,7 +116,13 @@ boost::asio::awaitable<Result<DeletionOutcome>> RoomService::Delete(
     if (!ended) co_return Fail(ended.error());
   }
   if (decision.effect == domain::DeletionEffect::kDeleteNow && terminator_ != nullptr) {
-    co_await terminator_->RoomDeleted(room_id);
+    // In the background: the deletion is done and acknowledged; cleaning LiveKit up must not
+    // make it (or the collector deleting hundreds of rooms) wait on LiveKit. A participant who
+    // joins meanwhile is refused on participant_joined anyway.
+    // Named locals, not temporaries inside the co_await expression (GCC 12, see sqlite_connections.hpp).
+    auto executor = co_await asio::this_coro::executor;
+    auto cleanup = terminator_->RoomDeleted(std::string(room_id));
+    asio::co_spawn(executor, std::move(cleanup), asio::detached);
   }
 
   DeletionOutcome outcome;

@@ -5,8 +5,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "api/role_permissions.hpp"
 #include "crypto/jwt.hpp"
+#include "domain/role_permissions.hpp"
 
 namespace convene::tokens {
 
@@ -18,7 +18,7 @@ std::string MetadataJson(std::string_view livekit_url, const std::vector<Partici
   json::array role_list;
   for (ParticipantRole role : roles) {
     role_list.push_back(json::object{{"role", domain::ToString(role)},
-                                     {"permissions", api::MeetPermissionsJson(domain::PermissionsFor(role))}});
+                                     {"permissions", domain::MeetPermissionsJson(domain::PermissionsFor(role))}});
   }
   return json::serialize(json::object{{"livekitUrl", livekit_url},
                                       {"roles", std::move(role_list)},
@@ -36,7 +36,7 @@ std::string ParticipantTokenCodec::Mint(const ParticipantClaims& claims) const {
   json::object payload;
   payload["metadata"] = MetadataJson(livekit_url_, claims.roles, claims.selected_role);
   if (claims.name) payload["name"] = *claims.name;
-  payload["video"] = api::LiveKitGrantJson(claims.room_id, claims.room_join);
+  payload["video"] = domain::LiveKitGrantJson(claims.room_id, claims.room_join);
   payload["iss"] = api_key_;
   payload["exp"] = clock_.NowSeconds() + ttl_seconds_;
   payload["nbf"] = 0;

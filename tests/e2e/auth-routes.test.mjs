@@ -505,8 +505,8 @@ describe('API keys (§4.6, §9.4; Q3)', () => {
 
 describe('login rate limiter (§1.4, §4.6; MEET_LOGIN_RATE_LIMIT)', () => {
   const servers = [];
-  async function server(limit) {
-    const env = limit === undefined ? {} : { MEET_LOGIN_RATE_LIMIT: limit };
+  async function server(limit, extraEnv = {}) {
+    const env = limit === undefined ? { ...extraEnv } : { MEET_LOGIN_RATE_LIMIT: limit, ...extraEnv };
     const started = await startConvene({ env });
     servers.push(started);
     return started;
@@ -533,6 +533,31 @@ describe('login rate limiter (§1.4, §4.6; MEET_LOGIN_RATE_LIMIT)', () => {
     const srv = await server('2/5m');
     for (let i = 0; i < 2; i++) assertError(await loginRequest(srv.url, { password: `wrong-${i}` }), ...LOGIN_ERROR);
     assertTooMany(await loginRequest(srv.url, { password: 'wrong', headers: { 'x-forwarded-for': '203.0.113.7' } }));
+  });
+
+  it('SERVER_TRUST_PROXY=true: rotating the leftmost X-Forwarded-For does not bypass the limit', async () => {
+    // The proxy appends the address it saw (198.51.100.9); everything left of it is the client's.
+    const srv = await server('2/5m', { SERVER_TRUST_PROXY: 'true' });
+    const via = (spoofed, seen = '198.51.100.9') => ({ 'x-forwarded-for': `${spoofed}, ${seen}` });
+    for (let i = 0; i < 2; i++) {
+      assertError(await loginRequest(srv.url, { password: `wrong-${i}`, headers: via(`203.0.113.${i}`) }), ...LOGIN_ERROR);
+    }
+    for (let i = 2; i < 6; i++) {
+      assertTooMany(await loginRequest(srv.url, { password: 'wrong', headers: via(`203.0.113.${i}`) }));
+    }
+    assertTooMany(await loginRequest(srv.url, { password: 'wrong', headers: { 'x-forwarded-for': '198.51.100.9' } }));
+    // Another client behind the same proxy has its own budget.
+    assertError(await loginRequest(srv.url, { password: 'wrong', headers: via('203.0.113.2', '198.51.100.10') }), ...LOGIN_ERROR);
+  });
+
+  it('SERVER_TRUST_PROXY=2: the client is the entry the outer of two proxies wrote', async () => {
+    const srv = await server('2/5m', { SERVER_TRUST_PROXY: '2' });
+    const via = (spoofed) => ({ 'x-forwarded-for': `${spoofed}, 198.51.100.20, 10.0.0.2` });
+    for (let i = 0; i < 2; i++) {
+      assertError(await loginRequest(srv.url, { password: `wrong-${i}`, headers: via(`203.0.113.${i}`) }), ...LOGIN_ERROR);
+    }
+    assertTooMany(await loginRequest(srv.url, { password: 'wrong', headers: via('203.0.113.99') }));
+    assertTooMany(await loginRequest(srv.url, { password: 'wrong', headers: { 'x-forwarded-for': '198.51.100.20, 10.0.0.3' } }));
   });
 
   it('only logins are limited: other routes still answer while the limit is reached', async () => {

@@ -83,6 +83,17 @@ describe('Token requests while LiveKit fails', () => {
     assert.equal(decodeJwt(t).payload.name, 'Bob');
   });
 
+  it('LIVEKIT_TIMEOUT bounds the whole LiveKit call, retries included (not one timeout per attempt)', async () => {
+    // CreateRoom is idempotent and may be retried, but only within the same deadline: with
+    // LiveKit 5 s slow the answer comes after ~1× the timeout, well before 2×.
+    const room = await s.createRoom({ roomName: 'slow budget' });
+    s.setFaults({ mode: 'slow', delayMs: 5000 });
+    const { res, ms } = await timed(s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Dora' }));
+    assertError(res, 503, UNAVAILABLE.error, UNAVAILABLE.message);
+    assert.ok(ms >= TIMEOUT_MS - 200, `not before the timeout (${ms} ms)`);
+    assert.ok(ms < TIMEOUT_MS * 1.8, `answered in ${ms} ms, more than 1.8× LIVEKIT_TIMEOUT`);
+  });
+
   it('LiveKit answering 503 → 503 or the reference 500, and the name is not leaked', async () => {
     const room = await s.createRoom({ roomName: 'fivexx' });
     s.setFaults({ mode: 'error5xx' });

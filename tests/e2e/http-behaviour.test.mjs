@@ -261,6 +261,24 @@ describe('base URL of room links', () => {
     assert.ok(res.json.moderatorUrl.startsWith('http://proxy.example.org/room/'), res.json.moderatorUrl);
   });
 
+  it('SERVER_TRUST_PROXY: X-Forwarded-Proto/Host are read at the same hop as the client address', async () => {
+    // Each proxy appends what it saw; the entries left of the trusted proxies' came from the client.
+    const forwarded = 'X-Forwarded-Host: evil.example, meet.example.org, inner.internal\r\n' +
+      'X-Forwarded-Proto: http, https, http\r\n';
+    for (const [trust, expected] of [['true', 'http://inner.internal/'], ['2', 'https://meet.example.org/'],
+      ['5', 'http://evil.example/']]) {
+      const s = await startConvene({ env: { SERVER_TRUST_PROXY: trust } });
+      try {
+        const res = await rawCreate(s.port, 'backend.internal', forwarded);
+        assert.equal(res.status, 201, res.raw.slice(0, 500));
+        assert.ok(res.json.moderatorUrl.startsWith(`${expected}room/`), `${trust}: ${res.json.moderatorUrl}`);
+        assert.ok(res.headers.location.startsWith(`${expected}api/v1/rooms/`), `${trust}: ${res.headers.location}`);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
   it('MEET_BASE_URL=https://meet.example.com:443/ → https://meet.example.com', async () => {
     const s = await startConvene({ env: { MEET_BASE_URL: 'https://meet.example.com:443/' } });
     try {

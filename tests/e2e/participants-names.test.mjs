@@ -124,11 +124,12 @@ describe('Reserve unique participant name (B.3)', () => {
 });
 
 describe('Name rules of Convene (deviations §3.1)', () => {
-  it('case folding is ASCII only: non-ASCII letters compare exactly', async () => {
+  it('case folding covers every script: Émile, émile and ÉMILE are one name', async () => {
     const room = await s.createRoom();
     assert.equal(await reserve(room, 'Émile'), 'Émile');
-    assert.equal(await reserve(room, 'émile'), 'émile', 'É and é are different bytes');
-    assert.equal(await reserve(room, 'ÉMILE'), 'ÉMILE_1', 'MILE folds to mile, É stays É');
+    assert.equal(await reserve(room, 'émile'), 'émile_1');
+    assert.equal(await reserve(room, 'ÉMILE'), 'ÉMILE_2');
+    assert.equal(await reserve(room, 'Emile'), 'Emile', 'E and É are different letters');
   });
 
   it('glob metacharacters are ordinary (R7: "[" no longer fails on the third request)', async () => {
@@ -201,6 +202,131 @@ describe('Name rules of Convene (deviations §3.1)', () => {
     const tooLongUtf8 = await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'é'.repeat(129) });
     assertValidationIncludes(tooLongUtf8, { field: 'participantName' });
     assert.equal(s.lkIdentities(room.roomId).length, 0);
+  });
+});
+
+describe('Names that only look alike (deviations §3.1: NFKC + case folding)', () => {
+  it('look-alikes get a suffix instead of a twin, and each keeps the form it was typed in', async () => {
+    const room = await s.createRoom();
+    const nfc = 'Ren\u00e9';
+    const nfd = 'Rene\u0301';
+    assert.notEqual(nfc, nfd);
+    assert.equal(await reserve(room, nfc), nfc);
+    assert.equal(await reserve(room, nfd), `${nfd}_1`, 'NFD é is NFC é');
+    assert.equal(await reserve(room, 'REN\u00c9'), 'REN\u00c9_2');
+    assert.equal(await reserve(room, '\uFF21lice'), '\uFF21lice', 'fullwidth Ａ');
+    assert.equal(await reserve(room, 'Alice'), 'Alice_1');
+    assert.equal(await reserve(room, 'Al\u200Bice'), 'Al\u200Bice_2', 'a zero-width space makes no twin');
+    assert.equal(await reserve(room, 'Stra\u00dfe'), 'Stra\u00dfe');
+    assert.equal(await reserve(room, 'STRASSE'), 'STRASSE_1', 'ß folds to ss');
+    assert.equal(await reserve(room, '\uFB01x'), '\uFB01x');
+    assert.equal(await reserve(room, 'FIX'), 'FIX_1', 'the ﬁ ligature is fi');
+    assert.equal(await reserve(room, '\u0410lice'), '\u0410lice', 'Cyrillic А is another letter');
+    // LiveKit got every name as typed (identity = name).
+    const { payload } = decodeJwt(tokenOf(room, `${nfd}_1`));
+    assert.equal(payload.name, `${nfd}_1`);
+  });
+
+  it('a look-alike\'s released number is reused lowest first', async () => {
+    const room = await s.createRoom();
+    assert.equal(await reserve(room, 'Zoë'), 'Zoë');
+    assert.equal(await reserve(room, 'Zoe\u0308'), 'Zoe\u0308_1');
+    assert.equal(await reserve(room, 'ZOË'), 'ZOË_2');
+    await release(room, 'Zoe\u0308_1');
+    assert.equal(await reserve(room, '\uFF3Aoë'), '\uFF3Aoë_1');
+  });
+
+  it('direction marks (LRM/RLM) are accepted and ignored in the comparison', async () => {
+    const room = await s.createRoom();
+    assert.equal(await reserve(room, 'Dana'), 'Dana');
+    assert.equal(await reserve(room, 'Dana\u200F'), 'Dana\u200F_1');
+    assert.equal(await reserve(room, '\u200EDana'), '\u200EDana_2');
+    assert.equal(await reserve(room, '\u05d3\u05e0\u05d4 (Dana)\u200F'), '\u05d3\u05e0\u05d4 (Dana)\u200F');
+  });
+});
+
+describe('Characters a name may not contain (deviations §3.1)', () => {
+  const invalid = (message) => ({
+    error: 'Unprocessable Entity',
+    message: 'Invalid request',
+    details: [{ field: 'participantName', message }],
+  });
+  const CONTROL = 'participantName cannot contain control characters';
+  const BIDI = 'participantName cannot contain bidirectional override or isolate characters';
+
+  async function expectRefused(room, name, message, { refresh = false } = {}) {
+    const res = await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: name,
+      ...(refresh ? { participantIdentity: 'x' } : {}) }, { refresh });
+    assert.equal(res.status, 422, `${JSON.stringify(name)}: ${res.text}`);
+    assert.deepEqual(res.body, invalid(message), JSON.stringify(name));
+  }
+
+  it('NUL, C0 and C1 control characters, DEL and line separators → 422', async () => {
+    const room = await s.createRoom();
+    for (const name of ['a\u0000b', '\u0000', 'tab\tx', 'new\nline', 'cr\rx', 'x\u001f', 'del\u007f', 'nel\u0085',
+      '\u009f', 'line\u2028sep', 'para\u2029sep']) {
+      await expectRefused(room, name, CONTROL);
+    }
+    assert.equal(s.lkIdentities(room.roomId).length, 0);
+  });
+
+  it('bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) → 422', async () => {
+    const room = await s.createRoom();
+    for (const cp of [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]) {
+      await expectRefused(room, `Alice${String.fromCodePoint(cp)}evil`, BIDI);
+    }
+  });
+
+  it('refresh refuses them too (validation comes before the auth gate)', async () => {
+    const room = await s.createRoom();
+    await expectRefused(room, 'a\nb', CONTROL, { refresh: true });
+    await expectRefused(room, 'a\u202eb', BIDI, { refresh: true });
+  });
+
+  it('the length limit is checked first; other fields\' problems are reported alongside', async () => {
+    const room = await s.createRoom();
+    const res = await s.tokenRequest({ roomId: room.roomId, secret: '', participantName: '\u202e'.repeat(100) });
+    assert.equal(res.status, 422);
+    assert.deepEqual(res.body.details, [
+      { field: 'secret', message: 'Secret is required' },
+      { field: 'participantName', message: 'participantName cannot exceed 256 characters' },
+    ]);
+  });
+
+  it('a lone surrogate is not UTF-8: the body is malformed (400)', async () => {
+    const room = await s.createRoom();
+    const res = await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'a\ud800b' });
+    assert.equal(res.status, 400, res.text);
+    assert.deepEqual(res.body, { error: 'Bad Request', message: 'Malformed body' });
+  });
+});
+
+describe('Long names: lowest free number at every length (issue item 11)', () => {
+  it('255–256-byte names: numbers of shortened candidates come back lowest first', async () => {
+    const room = await s.createRoom();
+    const name = 'x'.repeat(256);
+    const one = 'x'.repeat(254); // base of _1.._9
+    const two = 'x'.repeat(253); // base of _10.._99
+    assert.equal(await reserve(room, name), name);
+    for (let n = 1; n <= 11; n++) assert.equal(await reserve(room, name), `${n < 10 ? one : two}_${n}`);
+    await release(room, `${one}_1`);
+    assert.equal(await reserve(room, name), `${one}_1`, 'after _1 is released the next is _1 (was _12)');
+    await release(room, `${one}_3`);
+    await release(room, `${two}_10`);
+    assert.equal(await reserve(room, name), `${one}_3`);
+    assert.equal(await reserve(room, name), `${two}_10`);
+    assert.equal(await reserve(room, name), `${two}_12`);
+  });
+
+  it('multi-byte 256-byte names are cut at a character and reuse their numbers', async () => {
+    const room = await s.createRoom();
+    const name = 'é'.repeat(128);
+    const base = 'é'.repeat(127);
+    assert.equal(await reserve(room, name), name);
+    assert.equal(await reserve(room, name), `${base}_1`);
+    assert.equal(await reserve(room, name), `${base}_2`);
+    await release(room, `${base}_1`);
+    assert.equal(await reserve(room, 'É'.repeat(128)), `${'É'.repeat(127)}_1`, 'case-folded look-alike, same pool');
   });
 });
 

@@ -235,8 +235,12 @@ describe('demotions and bans hold without a registry entry and across restarts (
     );
     await s.join(kim.token);
     await s.waitFor(() => !s.lkIdentities(room.roomId).includes(kim.identity), 8000, { label: 'banned rejoin removed' });
-    const fresh = await admit(room, 'speaker', 'Kim', { cookie: kim.token });
-    assert.notEqual(fresh.identity, kim.identity, 'a kicked identity is never handed out again');
+    assertError(
+      await s.tokenRequest({ roomId: room.roomId, secret: room.secrets.speaker, participantName: 'Kimberly' }, { cookie: kim.token }),
+      403, 'Participant Error', `Participant '${kim.identity}' was removed from room '${room.roomId}'`,
+    );
+    const other = await admit(room, 'speaker', 'Kim');
+    assert.notEqual(other.identity, kim.identity, 'a kicked identity is never handed out again');
   });
 });
 

@@ -99,6 +99,10 @@ describe('DELETE /api/v1/rooms/{roomId}', () => {
       { field: 'withMeeting', message: ENUM_MEETING('FORCE') },
       { field: 'withRecordings', message: ENUM_RECORDINGS('delete') },
     ]);
+    assertValidation(await api.del(`/api/v1/rooms/${room.roomId}?withMeeting[x]=force&withRecordings[]=force`), [
+      { field: 'withMeeting', message: "Expected 'force' | 'when_meeting_ends' | 'fail', received object" },
+      { field: 'withRecordings', message: "Expected 'force' | 'close' | 'fail', received array" },
+    ]);
     // Nothing was deleted by the rejected requests.
     assertStatus(await api.get(`/api/v1/rooms/${room.roomId}`), 200);
   });
@@ -140,6 +144,18 @@ describe('DELETE /api/v1/rooms (bulk)', () => {
     assertStatus(res, 200);
     assert.deepEqual([...res.body.successful].sort(byId), ids.map(entry).sort(byId));
     for (const id of ids) await assertGone(id);
+  });
+
+  it('roomIds[] elements are taken whole (a comma inside is sanitised away); roomIds[x] holds no id', async () => {
+    const rooms = await createRooms(api, 2, { roomName: 'bulk brackets' });
+    const [a, b] = rooms.map((r) => r.roomId);
+    const res = await api.del(`/api/v1/rooms?roomIds[]=${a}&roomIds[]=${b}`);
+    assertStatus(res, 200);
+    assert.deepEqual([...res.body.successful].sort(byId), [a, b].map(entry).sort(byId));
+    const room = await createRoom(api, { roomName: 'bulk object' });
+    assertValidation(await api.del(`/api/v1/rooms?roomIds[x]=${room.roomId}`),
+      [{ field: 'roomIds', message: 'At least one valid roomId is required after sanitization' }]);
+    assertStatus(await api.get(`/api/v1/rooms/${room.roomId}`), 200);
   });
 
   it('ids are trimmed and sanitised, duplicates removed, empties dropped', async () => {

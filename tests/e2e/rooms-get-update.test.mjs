@@ -63,6 +63,13 @@ describe('GET /api/v1/rooms/{roomId}', () => {
     assertValidation(res, [{ field: 'fields', message: 'Expected string, received array' }]);
   });
 
+  it('fields[invalid]=data is an object (Express qs) → 422 Expected string, received object', async () => {
+    assertValidation(await api.get(`/api/v1/rooms/${room.roomId}?fields[invalid]=data`),
+      [{ field: 'fields', message: 'Expected string, received object' }]);
+    assertValidation(await api.get(`/api/v1/rooms/${room.roomId}?fields[]=roomId`),
+      [{ field: 'fields', message: 'Expected string, received array' }]);
+  });
+
   it('sanitises the path id (" id " and stray characters find the room)', async () => {
     for (const p of [`%20${room.roomId}%20`, `${room.roomId}!`, `%3C${room.roomId}%3E`, `%20%20${room.roomId}`]) {
       const res = await api.get(`/api/v1/rooms/${p}`);

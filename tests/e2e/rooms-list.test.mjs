@@ -198,6 +198,23 @@ describe('GET /api/v1/rooms — fields', () => {
     const res = await api.get('/api/v1/rooms?fields=roomId&fields=roomName');
     assertValidation(res, [{ field: 'fields', message: 'Expected string, received array' }]);
   });
+
+  it('bracket syntax is parsed as Express does: fields[x] is an object, fields[] an array → 422', async () => {
+    assertValidation(await api.get('/api/v1/rooms?fields[invalid]=data'),
+      [{ field: 'fields', message: 'Expected string, received object' }]);
+    assertValidation(await api.get('/api/v1/rooms?fields%5Binvalid%5D=data'),
+      [{ field: 'fields', message: 'Expected string, received object' }]);
+    assertValidation(await api.get('/api/v1/rooms?fields[]=roomId'),
+      [{ field: 'fields', message: 'Expected string, received array' }]);
+    assertValidation(await api.get('/api/v1/rooms?fields[0]=roomId'),
+      [{ field: 'fields', message: 'Expected string, received array' }]);
+    assertValidation(await api.get('/api/v1/rooms?fields[21]=roomId'),
+      [{ field: 'fields', message: 'Expected string, received object' }]);
+    assertValidation(await api.get('/api/v1/rooms?roomName[a]=x&nextPageToken[]=t'), [
+      { field: 'nextPageToken', message: 'Expected string, received array' },
+      { field: 'roomName', message: 'Expected string, received object' },
+    ]);
+  });
 });
 
 describe('GET /api/v1/rooms — maxItems', () => {
@@ -241,6 +258,16 @@ describe('GET /api/v1/rooms — maxItems', () => {
     const b = await api.get('/api/v1/rooms?maxItems=%205%20');
     assertStatus(b, 200);
     assert.equal(b.body.pagination.maxItems, 5);
+  });
+
+  it('maxItems[a]=1 is an object → 422 Expected number, received nan; maxItems[]=3 coerces to 3', async () => {
+    assertValidation(await api.get('/api/v1/rooms?maxItems[a]=1'), [{ field: 'maxItems', message: 'Expected number, received nan' }]);
+    assertValidation(await api.get('/api/v1/rooms?maxItems[]=1&maxItems[]=2'), [{ field: 'maxItems', message: 'Expected number, received nan' }]);
+    // z.coerce.number() is Number(["3"]), which is 3.
+    const res = await api.get('/api/v1/rooms?maxItems[]=3');
+    assertStatus(res, 200);
+    assert.equal(res.body.pagination.maxItems, 3);
+    assert.equal(res.body.rooms.length, 3);
   });
 
   it('a repeated maxItems parameter is a 422', async () => {

@@ -67,21 +67,43 @@ export async function verifyToken(token, keys) {
   }
   const apiKey = typeof payload.iss === 'string' ? payload.iss : '';
   const secret = keys.get(apiKey);
-  if (secret === undefined) throw new HttpError(401, 'invalid API key');
+  if (secret === undefined) throw new HttpError(401, `invalid API key: ${apiKey}`);
   // The server's parser allows HS256 only; jose would also accept HS384/HS512 with a
   // symmetric key, so refuse anything else explicitly.
   if (header.alg !== 'HS256') {
-    throw new HttpError(401, `invalid authorization token: unexpected signing method ${JSON.stringify(header.alg)}`);
+    throw invalidToken(token, `token signature is invalid: signing method ${header.alg} is invalid`);
   }
   let claims;
   try {
     claims = await new TokenVerifier(apiKey, secret).verify(token, SERVER_LEEWAY_SECONDS);
   } catch (err) {
-    throw new HttpError(401, `invalid authorization token: ${err.message}`);
+    throw invalidToken(token, jwtLibraryMessage(err));
   }
   // Legacy SDKs put the identity in `jti`; the server falls back to it.
   const identity = (typeof claims.sub === 'string' && claims.sub) || (typeof claims.jti === 'string' && claims.jti) || '';
   return { claims, identity, apiKey };
+}
+
+/**
+ * The server's answer to a token that parses but does not verify: the token itself, then the
+ * message of its JWT library (golang-jwt v5), e.g.
+ * `invalid token: <jwt>, error: token has invalid claims: token is expired`.
+ */
+function invalidToken(token, message) {
+  return new HttpError(401, `invalid token: ${token}, error: ${message}`);
+}
+
+/** golang-jwt v5's wording for what jose (TokenVerifier) reported. */
+function jwtLibraryMessage(err) {
+  if (err?.code === 'ERR_JWT_EXPIRED') return 'token has invalid claims: token is expired';
+  if (err?.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && err.claim === 'nbf') {
+    return 'token has invalid claims: token is not valid yet';
+  }
+  if (err?.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && err.claim === 'exp') {
+    return 'token has invalid claims: token is missing required claim: exp claim is required';
+  }
+  if (err?.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'token signature is invalid: signature is invalid';
+  return `token is malformed: ${err?.message ?? err}`;
 }
 
 /** Authenticates a request the way the middleware does; null when there is no token. */
@@ -122,7 +144,9 @@ export function requireGrant(auth, method, req) {
  */
 export function checkJoinClaims(auth) {
   const video = auth?.claims?.video;
-  if (!auth || !video || video.roomJoin !== true) throw new HttpError(401, 'no permissions to access the room');
+  // No grants at all and a grant without roomJoin are told apart by the server's wording.
+  if (!auth || !video) throw new HttpError(401, 'no permissions to access the room');
+  if (video.roomJoin !== true) throw new HttpError(401, 'permissions denied');
   const identity = auth.identity;
   if (!identity) throw new HttpError(400, 'identity cannot be empty');
   const roomName = typeof video.room === 'string' ? video.room : '';

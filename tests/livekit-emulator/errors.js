@@ -53,10 +53,12 @@ export class HttpError extends Error {
   }
 }
 
-// LiveKit's canned errors, with the wording of the OSS server.
+// LiveKit's canned errors, with the wording of the OSS server. "Not found" answers travel through
+// the server's internal RPC layer, which prefixes them with "twirp error unknown: " (seen on
+// livekit-server 1.13.5; README, differences found).
 export const permissionDenied = () => new TwirpError('unauthenticated', 'permissions denied');
-export const roomNotFound = () => new TwirpError('not_found', 'requested room does not exist');
-export const participantNotFound = () => new TwirpError('not_found', 'participant does not exist');
+export const roomNotFound = () => new TwirpError('not_found', 'twirp error unknown: requested room does not exist');
+export const participantNotFound = () => new TwirpError('not_found', 'twirp error unknown: participant does not exist');
 
 // Limit violations: "<what> exceeds limits <n>" with meta.argument = the fixed first part
 // (livekit.md §2.4, UpdateParticipant).

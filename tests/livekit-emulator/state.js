@@ -71,7 +71,10 @@ export class EmulatorState {
 
   // ---------------------------------------------------------------- rooms
 
-  /** CreateRoom: idempotent; non-zero options overwrite an existing room's values. */
+  /**
+   * CreateRoom: idempotent. An existing room is returned as it is: livekit-server 1.13.5 applies
+   * none of the request's options (timeouts, max participants, metadata) to a room that exists.
+   */
   createRoom(req) {
     if (!req.name) throw new TwirpError('invalid_argument', 'name is required', { argument: 'name' });
     if (bytesOf(req.name) > LIMITS.roomName) throw limitExceeded('room name length exceeds limits', LIMITS.roomName);
@@ -80,16 +83,7 @@ export class EmulatorState {
     if (req.roomPreset) throw new TwirpError('invalid_argument', `room preset ${req.roomPreset} not found`, { argument: 'room_preset' });
     if (req.egress) throw new TwirpError('internal', 'egress not connected (redis required)');
 
-    let room = this.rooms.get(req.name);
-    if (room) {
-      if (req.emptyTimeout) room.emptyTimeout = req.emptyTimeout;
-      if (req.departureTimeout) room.departureTimeout = req.departureTimeout;
-      if (req.maxParticipants) room.maxParticipants = req.maxParticipants;
-      if (req.metadata) room.metadata = req.metadata;
-      this.#reschedule(room);
-    } else {
-      room = this.#openRoom(req.name, req, 'api');
-    }
+    const room = this.rooms.get(req.name) ?? this.#openRoom(req.name, req, 'api');
     return this.roomProto(room);
   }
 
@@ -176,7 +170,7 @@ export class EmulatorState {
    */
   sendData(req) {
     if (req.nonce.length !== 0 && req.nonce.length !== 16) {
-      throw new TwirpError('invalid_argument', 'nonce must be 16 bytes or empty', { argument: 'nonce' });
+      throw new TwirpError('invalid_argument', `nonce should be 16-bytes or not present, got: ${req.nonce.length} bytes`);
     }
     const room = this.rooms.get(req.room);
     // The API call is an internal RPC to the room's node; with no room there is no
@@ -266,12 +260,14 @@ export class EmulatorState {
       // The emulated client goes straight to ACTIVE (media "connected").
       state: ParticipantInfo_State.ACTIVE,
       disconnectReason: DisconnectReason.UNKNOWN_REASON,
-      version: 1,
+      // The server counts the JOINED and the ACTIVE transitions: a participant announced as
+      // joined is at version 2.
+      version: 2,
     };
     room.participants.set(identity, p);
     if (!dependent) room.everJoined = true;
     this.#reschedule(room);
-    this.emit('participant_joined', room.name, { room: this.roomProto(room), participant: this.participantProto(p) });
+    this.emit('participant_joined', room.name, { room: this.webhookRoom(room), participant: this.participantProto(p) });
     return this.participantProto(p);
   }
 
@@ -331,7 +327,7 @@ export class EmulatorState {
       closed: false,
     };
     this.rooms.set(name, room);
-    this.emit('room_started', name, { room: this.roomProto(room) });
+    this.emit('room_started', name, { room: this.webhookRoom(room) });
     this.#reschedule(room);
     return room;
   }
@@ -342,7 +338,7 @@ export class EmulatorState {
     p.disconnectReason = reason;
     p.version++;
     if (!p.dependent) room.lastLeftAtMs = Date.now();
-    this.emit('participant_left', room.name, { room: this.roomProto(room), participant: this.participantProto(p) });
+    this.emit('participant_left', room.name, { room: this.webhookRoom(room), participant: this.participantProto(p) });
     this.#reschedule(room);
   }
 
@@ -353,7 +349,7 @@ export class EmulatorState {
     room.closeAt = null;
     for (const p of [...room.participants.values()]) this.#leave(room, p, reason);
     this.rooms.delete(room.name);
-    this.emit('room_finished', room.name, { room: this.roomProto(room) });
+    this.emit('room_finished', room.name, { room: this.webhookRoom(room) });
   }
 
   /**
@@ -392,6 +388,18 @@ export class EmulatorState {
   }
 
   // ---------------------------------------------------------------- protobuf views
+
+  /**
+   * The room as webhooks carry it. The server's copy of its counts is refreshed by a periodic
+   * worker, so a webhook's room shows none of the participants (no numParticipants and
+   * numPublishers: 0, omitted) — what it sent when a room's participants joined and left.
+   */
+  webhookRoom(room) {
+    const proto = this.roomProto(room);
+    proto.numParticipants = 0;
+    proto.numPublishers = 0;
+    return proto;
+  }
 
   roomProto(room) {
     const counted = [...room.participants.values()].filter((p) => !p.dependent);

@@ -84,13 +84,17 @@ function badRoute(msg, req, path) {
   return new TwirpError('bad_route', msg, { twirp_invalid_route: `${req.method} ${path}` });
 }
 
-/** Strict protojson decode: any problem is invalid_argument naming the problem. */
+/**
+ * Strict protojson decode. A body that is not JSON is Twirp's `malformed`, worded as the server
+ * words it; a JSON body the message cannot hold (unknown field, wrong type: the server ignores
+ * unknown fields) is invalid_argument naming the problem, on purpose.
+ */
 function decodeRequest(Req, raw) {
   let json;
   try {
     json = JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new TwirpError('invalid_argument', `the json request could not be decoded: ${err.message}`);
+  } catch {
+    throw new TwirpError('malformed', 'the json request could not be decoded');
   }
   try {
     return Req.fromJson(json, { ignoreUnknownFields: false });

@@ -109,7 +109,8 @@ export class WebhookNotifier {
           headers: {
             'Content-Type': 'application/webhook+json',
             Authorization: auth,
-            'User-Agent': 'LiveKit',
+            // Go's HTTP client, as the server sends it.
+            'User-Agent': 'Go-http-client/1.1',
           },
           body: entry.body,
           signal: AbortSignal.timeout(timeoutMs),

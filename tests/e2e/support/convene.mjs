@@ -65,14 +65,19 @@ function recordSanitizerReport(pid, output) {
 }
 
 /**
- * Starts Convene. `env` overrides the defaults below. Returns a handle:
- *   { url, port, dataDir, logs(), stop(), kill(), restart() }
+ * Starts Convene. `env` overrides the defaults below; `fdLimit` runs it under `prlimit` with that
+ * RLIMIT_NOFILE (soft and hard), the pid staying Convene's. Returns a handle:
+ *   { url, port, dataDir, child, logs(), stop(), kill(), restart() }
  */
-export async function startConvene({ env = {}, dataDir, timeoutMs = 15000 } = {}) {
+export async function startConvene({ env = {}, dataDir, timeoutMs = 15000, fdLimit } = {}) {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'convene-e2e-'));
   const handle = { dataDir: dir, child: null, port: 0, url: '', output: [] };
   const launch = async (port) => {
-    const child = spawn(conveneBinary, [], {
+    // prlimit sets the limit on itself and then execs Convene, so child.pid is Convene's.
+    const [command, args] = fdLimit === undefined
+      ? [conveneBinary, []]
+      : ['prlimit', [`--nofile=${fdLimit}:${fdLimit}`, conveneBinary]];
+    const child = spawn(command, args, {
       env: {
         PATH: process.env.PATH,
         // Sanitizer settings reach an instrumented binary (make test-asan / test-tsan).
@@ -96,7 +101,14 @@ export async function startConvene({ env = {}, dataDir, timeoutMs = 15000 } = {}
     child.stderr.on('data', collect);
     child.once('close', () => recordSanitizerReport(child.pid, own.join('')));
     handle.child = child;
-    handle.port = await waitForListening(child, timeoutMs);
+    try {
+      handle.port = await waitForListening(child, timeoutMs);
+    } catch (err) {
+      // A server that never said it listens (e.g. a log level above info hides the line) would
+      // otherwise outlive the test process.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      throw err;
+    }
     handle.url = `http://${env.SERVER_ADDRESS ?? '127.0.0.1'}:${handle.port}`;
   };
   await launch(0);

@@ -417,7 +417,7 @@ export async function startStack({ conveneEnv = {}, emulatorOptions = {}, webhoo
     async postWebhook(body, { authorization, contentType = 'application/webhook+json' } = {}) {
       const raw = typeof body === 'string' ? body : JSON.stringify(body);
       const auth = authorization === undefined ? await signWebhookBody(raw) : authorization;
-      const headers = { 'content-type': contentType, 'user-agent': 'LiveKit' };
+      const headers = { 'content-type': contentType, 'user-agent': 'Go-http-client/1.1' };
       if (auth !== null) headers.authorization = auth;
       return request(convene.url, 'POST', '/livekit/webhook', { body: raw, headers });
     },

@@ -97,7 +97,7 @@ test('server.js: flags win over env; bad flags exit with status 2', { timeout: 1
   const ok = new RoomServiceClient(`http://127.0.0.1:${port}`, 'flagkey', 'flagsecret', { requestTimeout: 5 });
   assert.deepEqual(await ok.listRooms(), []);
   const env = new RoomServiceClient(`http://127.0.0.1:${port}`, 'envkey', 'envsecret', { requestTimeout: 5 });
-  await assert.rejects(env.listRooms(), (e) => e.status === 401 && e.message === 'invalid API key');
+  await assert.rejects(env.listRooms(), (e) => e.status === 401 && e.message === 'invalid API key: envkey');
   child.kill('SIGTERM');
 
   const bad = spawn(process.execPath, [SERVER, '--bogus'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,8 +1,8 @@
-#include "api/role_permissions.hpp"
+#include "domain/role_permissions.hpp"
 
-namespace convene::api {
+namespace convene::domain {
 
-boost::json::object MeetPermissionsJson(const domain::MeetPermissions& permissions) {
+boost::json::object MeetPermissionsJson(const MeetPermissions& permissions) {
   return boost::json::object{{"canRecord", permissions.can_record},
                              {"canChat", permissions.can_chat},
                              {"canChangeVirtualBackground", permissions.can_change_virtual_background}};
@@ -19,11 +19,11 @@ boost::json::object LiveKitGrantJson(std::string_view room_id, bool room_join) {
   return grant;
 }
 
-boost::json::object RoleAndPermissionsJson(std::string_view room_id, domain::ParticipantRole role,
+boost::json::object RoleAndPermissionsJson(std::string_view room_id, ParticipantRole role,
                                            bool room_join) {
   boost::json::object permissions{{"livekit", LiveKitGrantJson(room_id, room_join)},
-                                  {"openvidu", MeetPermissionsJson(domain::PermissionsFor(role))}};
-  return boost::json::object{{"role", domain::ToString(role)}, {"permissions", std::move(permissions)}};
+                                  {"openvidu", MeetPermissionsJson(PermissionsFor(role))}};
+  return boost::json::object{{"role", ToString(role)}, {"permissions", std::move(permissions)}};
 }
 
-}  // namespace convene::api
+}  // namespace convene::domain

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-namespace convene::api {
+namespace convene::http {
 
 /// One decoded query-string parameter. Query parameters arrive as a multimap: a repeated key is an
 /// array for validation purposes (zod: "Expected string, received array").
@@ -13,4 +13,4 @@ struct QueryParam {
 };
 using QueryParams = std::vector<QueryParam>;
 
-}  // namespace convene::api
+}  // namespace convene::http

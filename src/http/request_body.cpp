@@ -1,11 +1,11 @@
-#include "api/json_body.hpp"
+#include "http/request_body.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
 #include "http/router.hpp"
 
-namespace convene::api {
+namespace convene::http {
 namespace {
 
 bool ContentTypeIs(std::string_view header, std::string_view type) {
@@ -25,7 +25,7 @@ Error MalformedBody() { return Error::Make(ErrorCode::kInvalidArgument, "Bad Req
 
 }  // namespace
 
-Result<boost::json::value> ParseBody(const http::Request& request) {
+Result<boost::json::value> ParseBody(const Request& request) {
   const std::string_view content_type = request.Header("content-type");
   if (ContentTypeIs(content_type, "application/json")) {
     if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return boost::json::object{};
@@ -48,8 +48,8 @@ Result<boost::json::value> ParseBody(const http::Request& request) {
       if (pair.empty()) continue;
       const auto eq = pair.find('=');
       std::string key, value;
-      if (!http::PercentDecode(pair.substr(0, eq), true, key)) return Fail(MalformedBody());
-      if (eq != std::string_view::npos && !http::PercentDecode(pair.substr(eq + 1), true, value)) {
+      if (!PercentDecode(pair.substr(0, eq), true, key)) return Fail(MalformedBody());
+      if (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), true, value)) {
         return Fail(MalformedBody());
       }
       form[key] = value;
@@ -59,4 +59,4 @@ Result<boost::json::value> ParseBody(const http::Request& request) {
   return boost::json::object{};
 }
 
-}  // namespace convene::api
+}  // namespace convene::http

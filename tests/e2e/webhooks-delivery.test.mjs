@@ -364,13 +364,18 @@ describe('identity and signature of every delivery (reference ยง16; deviations ย
       assert.notEqual(total, null, 'delivered counter present');
       return total;
     };
-    const want = rx.acceptedEvents().length;
+    // Delivery is at least once: an event the receiver accepted may have been delivered again
+    // (its first answer came too late for the sender), and every 2xx delivery counts. So the
+    // counter lies between the events accepted and the deliveries accepted.
+    const events = rx.acceptedEvents().length;
+    const accepted = () => rx.deliveries.filter((d) => d.accepted).length;
     const deadline = Date.now() + 3000;
     let got = await delivered();
-    while (got !== want && Date.now() < deadline) {
+    while ((got < events || got > accepted()) && Date.now() < deadline) {
       await sleep(100);
       got = await delivered();
     }
-    assert.equal(got, want, 'delivered counter = events the receiver accepted');
+    assert.ok(got >= events && got <= accepted(),
+      `delivered counter ${got}: between the ${events} events and the ${accepted()} deliveries the receiver accepted`);
   });
 });

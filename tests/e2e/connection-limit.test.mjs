@@ -93,7 +93,13 @@ describe(`RLIMIT_NOFILE=${FD_LIMIT} and ${IDLE_CONNECTIONS} idle connections`, (
       'the store still works: its descriptors were kept in reserve');
   });
 
-  it('SERVER_MAX_CONNECTIONS above the limit: failing accepts back off instead of spinning, then recover', async () => {
+  // Not against an instrumented binary (the ASan+UBSan and TSan passes): the sanitizer runtimes
+  // need file descriptors of their own for their checks (UBSan's vptr check opens a pipe to probe
+  // memory), so a process that is really out of them reports false errors. The plain passes run it.
+  const sanitized = Boolean(process.env.CONVENE_SANITIZER_REPORTS);
+  it('SERVER_MAX_CONNECTIONS above the limit: failing accepts back off instead of spinning, then recover', {
+    skip: sanitized && 'the sanitizer runtimes cannot run out of file descriptors themselves',
+  }, async () => {
     const server = await startConvene({ fdLimit: FD_LIMIT, env: { SERVER_MAX_CONNECTIONS: '100000' } });
     servers.push(server);
     assert.match(server.logs(), /SERVER_MAX_CONNECTIONS=100000 leaves fewer than \d+ of the 256 file descriptors/);

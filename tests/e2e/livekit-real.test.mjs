@@ -90,7 +90,15 @@ describe('Joining a meeting over WebRTC', () => {
     assert.equal(joined.participant.name, 'Alice');
     await joinedAndActive(room, alice);
 
-    const info = await s.roomService().getParticipant(room.roomId, alice.identity);
+    // The client publishes its two tracks after connecting; on a loaded machine the second may
+    // still be on its way.
+    let info;
+    const deadline = Date.now() + 10000;
+    do {
+      info = await s.roomService().getParticipant(room.roomId, alice.identity);
+      if (info.tracks.length >= 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    } while (Date.now() < deadline);
     assert.equal(info.name, 'Alice');
     assert.equal(info.identity, alice.identity);
     assert.equal(info.tracks.length, 2, 'the synthetic audio and video tracks are published');

@@ -115,13 +115,18 @@ local function new_record(name, key)
           ra = '0', ja = '0', g = '0', cg = '0', gv = '0', u = '0'}
 end
 
+-- A stored record; records written before grant versions and usable-until times existed get '0'.
+local function decode(raw)
+  local rec = cjson.decode(raw)
+  rec.gv, rec.u = rec.gv or '0', rec.u or '0'
+  return rec
+end
+
 -- A present (reserved or joined) record.
 local function load(identity)
   local raw = redis.call('HGET', records, identity)
   if not raw then return nil end
-  local rec = cjson.decode(raw)
-  rec.gv, rec.u = rec.gv or '0', rec.u or '0'
-  return rec
+  return decode(raw)
 end
 
 local function current_epoch() return redis.call('GET', epoch_key) or '0' end
@@ -130,10 +135,9 @@ local function current_epoch() return redis.call('GET', epoch_key) or '0' end
 local function load_departed(identity)
   local raw = redis.call('GET', ledger_prefix .. identity)
   if not raw then return nil end
-  local rec = cjson.decode(raw)
+  local rec = decode(raw)
   -- Without roles it records nothing worth keeping (an identity learned from LiveKit).
   if #rec.r == 0 then return nil end
-  rec.gv, rec.u = rec.gv or '0', rec.u or '0'
   -- One step per meeting ended since it departed, as the in-process ledger counts them.
   local ended = tonumber(current_epoch()) - tonumber(rec.ep or '0')
   if ended > 0 then rec.gv = string.format('%d', tonumber(rec.gv) + ended) end
@@ -536,8 +540,7 @@ local function finish_meeting()
   local all = redis.call('HGETALL', records)
   -- Departures below are recorded under the old epoch, so their grant versions move on when read.
   for i = 1, #all, 2 do
-    local rec = cjson.decode(all[i + 1])
-    rec.gv, rec.u = rec.gv or '0', rec.u or '0'
+    local rec = decode(all[i + 1])
     if math.max(tonumber(rec.ra), tonumber(rec.ja)) <= finished_at then
       remove(all[i], rec)
     else
@@ -626,8 +629,7 @@ end
 local function forget_room()
   local all = redis.call('HGETALL', records)
   for i = 1, #all, 2 do
-    local rec = cjson.decode(all[i + 1])
-    rec.gv, rec.u = rec.gv or '0', rec.u or '0'
+    local rec = decode(all[i + 1])
     depart(all[i], rec)
   end
   redis.call('DEL', records, names, bans, high, free)
@@ -642,8 +644,7 @@ local function list()
   local out = {}
   local all = redis.call('HGETALL', records)
   for i = 1, #all, 2 do
-    local rec = cjson.decode(all[i + 1])
-    rec.gv, rec.u = rec.gv or '0', rec.u or '0'
+    local rec = decode(all[i + 1])
     out[#out + 1] = reply(all[i], rec)
   end
   return out

@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
 
 #include "domain/room_json.hpp"
 
@@ -75,6 +76,16 @@ boost::asio::awaitable<Result<bool>> LiveKitRooms::Ensure(const domain::Room& ro
     co_return Fail(LiveKitFailure(created.error(), "Unexpected error while creating LiveKit room"));
   }
   Remember(room.room_id);
+  co_return true;
+}
+
+boost::asio::awaitable<bool> LiveKitRooms::Delete(std::string_view room_id, std::string_view why) {
+  auto deleted = co_await client_.DeleteRoom(room_id);
+  if (!deleted && deleted.error().code != ErrorCode::kNotFound) {
+    spdlog::warn("could not delete the LiveKit room of {} '{}': {}", why, room_id, deleted.error().message);
+    co_return false;
+  }
+  Forget(room_id);
   co_return true;
 }
 

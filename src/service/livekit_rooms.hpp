@@ -36,6 +36,10 @@ class LiveKitRooms {
   /// Errors: 503 `LiveKit Error` when LiveKit is unreachable, else 500
   /// `Unexpected error while creating LiveKit room`.
   boost::asio::awaitable<Result<bool>> Ensure(const domain::Room& room);
+  /// Deletes the LiveKit room (disconnecting whoever is in it) and forgets it; a room LiveKit does
+  /// not have counts as deleted. On failure logs why and returns false; `why` names the reason
+  /// for the log ("deleted room").
+  boost::asio::awaitable<bool> Delete(std::string_view room_id, std::string_view why);
   /// Whether LiveKit has the room (from memory, else ListRooms).
   boost::asio::awaitable<Result<bool>> Exists(std::string_view room_id);
   /// The LiveKit room is gone (deleted here, room_finished, reconciliation): forgets it and tells

@@ -279,13 +279,8 @@ bool MeetingService::IssuedByThisDeployment(const livekit::Participant& particip
 
 boost::asio::awaitable<void> MeetingService::RefuseInDeletedRoom(std::string_view room_id,
                                                                  const livekit::Participant& participant) {
-  auto deleted = co_await livekit_.client().DeleteRoom(room_id);
-  if (deleted || deleted.error().code == ErrorCode::kNotFound) {
-    livekit_.Forget(room_id);
-    co_return;
-  }
-  spdlog::warn("could not delete the LiveKit room of deleted room '{}': {}", room_id, deleted.error().message);
-  co_await Refuse(room_id, participant.identity);
+  const bool gone = co_await livekit_.Delete(room_id, "deleted room");
+  if (!gone) co_await Refuse(room_id, participant.identity);
 }
 
 boost::asio::awaitable<void> MeetingService::RoomDeleted(std::string room_id) {
@@ -295,12 +290,7 @@ boost::asio::awaitable<void> MeetingService::RoomDeleted(std::string room_id) {
   // Tokens issued before the deletion must not keep a LiveKit room: whoever is in it goes.
   auto exists = co_await livekit_.Exists(room_id);
   if (exists && !*exists) co_return;
-  auto deleted = co_await livekit_.client().DeleteRoom(room_id);
-  if (!deleted && deleted.error().code != ErrorCode::kNotFound) {
-    spdlog::warn("could not delete the LiveKit room of deleted room '{}': {}", room_id, deleted.error().message);
-    co_return;
-  }
-  livekit_.Forget(room_id);
+  co_await livekit_.Delete(room_id, "deleted room");
 }
 
 boost::asio::awaitable<Result<void>> MeetingService::ParticipantLeft(std::string_view room_id,

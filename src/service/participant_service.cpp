@@ -122,13 +122,7 @@ boost::asio::awaitable<Result<IssuedToken>> ParticipantService::AdmitNamed(
     auto still = co_await rooms_.Get(room_id);
     if (!still) {
       co_await registry_.Rollback(room_id, record->identity, record->generation);
-      if (still.error().code == ErrorCode::kNotFound) {
-        auto removed = co_await livekit_.client().DeleteRoom(room_id);
-        if (!removed && removed.error().code != ErrorCode::kNotFound) {
-          spdlog::warn("could not delete the LiveKit room of deleted room '{}': {}", room_id, removed.error().message);
-        }
-        livekit_.Forget(room_id);
-      }
+      if (still.error().code == ErrorCode::kNotFound) co_await livekit_.Delete(room_id, "deleted room");
       co_return Fail(still.error());
     }
   }

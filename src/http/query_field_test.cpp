@@ -14,6 +14,7 @@ QueryField Field(const QueryParams& query, std::string_view name = "k") {
   return LookUpQueryField(query, name);
 }
 
+// A QueryField views into its QueryParams: a field kept past one expression needs its params kept too.
 std::vector<std::string> Values(const QueryField& field) {
   return {field.values.begin(), field.values.end()};
 }
@@ -22,7 +23,8 @@ TEST(QueryField, PlainKeyIsAStringAndARepeatedOneAnArray) {
   EXPECT_EQ(Field({{"x", "1"}}).type, Type::kAbsent);
   EXPECT_EQ(Field({{"k", "1"}}).type, Type::kString);
   EXPECT_EQ(Field({{"k", "1"}}).str(), "1");
-  const QueryField repeated = Field({{"k", "1"}, {"x", "0"}, {"k", "2"}});
+  const QueryParams query{{"k", "1"}, {"x", "0"}, {"k", "2"}};
+  const QueryField repeated = Field(query);
   EXPECT_EQ(repeated.type, Type::kArray);
   EXPECT_EQ(Values(repeated), (std::vector<std::string>{"1", "2"}));
 }
@@ -48,7 +50,8 @@ TEST(QueryField, UnbalancedBracketsAreLiteralKeys) {
 }
 
 TEST(QueryField, NestedArrayElementsAreCountedApart) {
-  const QueryField nested = Field({{"k[0][x]", "a"}});
+  const QueryParams nested_query{{"k[0][x]", "a"}};
+  const QueryField nested = Field(nested_query);
   EXPECT_EQ(nested.type, Type::kArray);
   EXPECT_TRUE(nested.values.empty());
   EXPECT_EQ(nested.nested_elements, 1u);
